@@ -1,0 +1,71 @@
+// Package auth turns the provider's credential settings into an
+// authn.Keychain: the one place that decides which credentials a request to
+// a registry carries.
+//
+// Which protocol those credentials are spoken in (Basic, a token from a
+// Bearer realm) is decided by the registry's challenge, in
+// go-containerregistry, never by the host name.
+package auth
+
+import (
+	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
+)
+
+// Credentials are what a provider `registry` block holds. At most one kind
+// is set; the provider validates that before it gets here.
+type Credentials struct {
+	Username string
+	Password string
+	// Token is a registry bearer token, sent as is.
+	Token string
+}
+
+// Empty reports whether c holds no credentials, in which case the block only
+// carries connection settings and the lookup goes on to the next source.
+func (c Credentials) Empty() bool {
+	return c.Username == "" && c.Password == "" && c.Token == ""
+}
+
+func (c Credentials) authenticator() authn.Authenticator {
+	if c.Token != "" {
+		return authn.FromConfig(authn.AuthConfig{RegistryToken: c.Token})
+	}
+	return authn.FromConfig(authn.AuthConfig{Username: c.Username, Password: c.Password})
+}
+
+// Static is a keychain of credentials given per registry.
+type Static struct {
+	byRegistry map[string]authn.Authenticator
+}
+
+// NewStatic makes a keychain from credentials keyed by canonical registry
+// (imageref.NormalizeAddress). Registries with empty credentials are left
+// out, so that they fall through to the next keychain.
+func NewStatic(creds map[string]Credentials) *Static {
+	s := &Static{byRegistry: map[string]authn.Authenticator{}}
+	for reg, c := range creds {
+		if !c.Empty() {
+			s.byRegistry[imageref.CanonicalRegistry(reg)] = c.authenticator()
+		}
+	}
+	return s
+}
+
+// Resolve implements authn.Keychain. go-containerregistry names Docker Hub
+// index.docker.io; the lookup is by canonical name so that every alias
+// finds the same block.
+func (s *Static) Resolve(target authn.Resource) (authn.Authenticator, error) {
+	if a, ok := s.byRegistry[imageref.CanonicalRegistry(target.RegistryStr())]; ok {
+		return a, nil
+	}
+	return authn.Anonymous, nil
+}
+
+// Keychain is the full lookup, first match wins: the provider's registry
+// blocks, then each further source in order (Docker config, ECR), then
+// anonymous.
+func Keychain(static *Static, more ...authn.Keychain) authn.Keychain {
+	return authn.NewMultiKeychain(append([]authn.Keychain{static}, more...)...)
+}

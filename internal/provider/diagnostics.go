@@ -1,0 +1,93 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
+)
+
+// registryDiagnostic turns a registry failure into a diagnostic whose summary
+// names the failure class and whose detail names the registry and repository
+// and says what to do. The registry package never puts credentials into its
+// errors, so the underlying error text is safe to show.
+func registryDiagnostic(err error) diag.Diagnostic {
+	var e *registry.Error
+	if !errors.As(err, &e) {
+		return diag.NewErrorDiagnostic("Registry Request Failed", fmt.Sprintf("The request failed: %s.", err))
+	}
+	where := fmt.Sprintf("registry %q, repository %q", e.Registry, e.Repository)
+	if e.Identifier != "" {
+		where += fmt.Sprintf(", %s %q", identifierKind(e.Identifier), e.Identifier)
+	}
+	cause := e.Err.Error()
+	var summary, advice string
+	switch e.Class {
+	case registry.ClassNotFound:
+		summary = "Image Not Found"
+		advice = "Check the spelling of the reference and that the tag or digest exists. Some registries also answer " +
+			"\"not found\" for a private repository that the credentials in use cannot see."
+	case registry.ClassUnauthorized:
+		summary = "Registry Authentication Failed"
+		advice = fmt.Sprintf("The registry did not accept the credentials (or their absence). Check the username and password "+
+			"or token in the provider's registry block for %q; for a private repository without a registry block, add one.", e.Registry)
+	case registry.ClassDenied:
+		summary = "Registry Access Denied"
+		advice = "The credentials were accepted but may not pull this repository. Grant them pull (read) access to it, " +
+			"or use credentials that have it."
+	case registry.ClassRateLimited:
+		summary = "Registry Rate Limit Reached"
+		advice = "The registry is limiting requests. Wait and try again"
+		if e.RetryAfter > 0 {
+			advice += fmt.Sprintf(" (it asked for %s)", e.RetryAfter)
+		}
+		advice += "; authenticated requests usually get a higher limit. Raise max_retries to wait for it automatically within timeout."
+	case registry.ClassNetwork:
+		summary = "Registry Unreachable"
+		advice = "Check the address and port, DNS, proxy settings (HTTPS_PROXY, NO_PROXY) and firewalls. A registry that " +
+			"serves plain HTTP needs insecure = true in its registry block."
+	case registry.ClassTimeout:
+		summary = "Registry Request Timed Out"
+		advice = "The registry did not answer within the provider's timeout. Check that it is reachable, or raise timeout " +
+			"in the provider configuration."
+	case registry.ClassTLS:
+		summary = "Registry TLS Error"
+		advice = "The registry's TLS certificate could not be verified or the TLS handshake failed. For a private CA, set " +
+			"ca_cert_pem in its registry block; for a registry that serves plain HTTP, set insecure = true."
+	case registry.ClassDigestMismatch:
+		summary = "Manifest Digest Mismatch"
+		advice = "The content served does not match its digest, so it was not used. A proxy or cache between you and the " +
+			"registry may be altering responses, or the registry is misbehaving; report it to the registry's operator."
+	case registry.ClassUnsupported:
+		summary = "Unsupported Manifest"
+		advice = ""
+	case registry.ClassMalformed:
+		summary = "Malformed Registry Response"
+		advice = "The registry's answer is not a valid OCI distribution response. Check that the address points at a " +
+			"container registry and not at a web page or proxy."
+	default:
+		summary = "Registry Request Failed"
+	}
+	detail := fmt.Sprintf("Reading %s failed: %s.", where, cause)
+	if e.StatusCode != 0 {
+		detail += fmt.Sprintf(" (HTTP %d", e.StatusCode)
+		if len(e.Codes) > 0 {
+			detail += " " + strings.Join(e.Codes, ", ")
+		}
+		detail += ")"
+	}
+	if advice != "" {
+		detail += "\n\n" + advice
+	}
+	return diag.NewErrorDiagnostic(summary, detail)
+}
+
+func identifierKind(id string) string {
+	if strings.Contains(id, ":") {
+		return "digest"
+	}
+	return "tag"
+}

@@ -1,0 +1,344 @@
+// Package provider translates between Terraform and the provider's plain Go
+// packages: schemas, models, and diagnostics. It never speaks HTTP itself.
+package provider
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/validators"
+)
+
+// Defaults applied when the provider configuration leaves a setting out.
+const (
+	defaultTimeout    = 60 * time.Second
+	defaultMaxRetries = 3
+	maxMaxRetries     = 10
+)
+
+var (
+	_ provider.Provider                   = (*imageinfoProvider)(nil)
+	_ provider.ProviderWithValidateConfig = (*imageinfoProvider)(nil)
+)
+
+// New returns a constructor for the provider, as providerserver wants it.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &imageinfoProvider{version: version}
+	}
+}
+
+type imageinfoProvider struct {
+	version string
+}
+
+// providerModel is the provider block.
+type providerModel struct {
+	Timeout    types.String    `tfsdk:"timeout"`
+	MaxRetries types.Int64     `tfsdk:"max_retries"`
+	Registries []registryModel `tfsdk:"registry"`
+}
+
+// registryModel is one registry block.
+type registryModel struct {
+	Address       types.String `tfsdk:"address"`
+	Username      types.String `tfsdk:"username"`
+	Password      types.String `tfsdk:"password"`
+	Token         types.String `tfsdk:"token"`
+	Insecure      types.Bool   `tfsdk:"insecure"`
+	SkipTLSVerify types.Bool   `tfsdk:"skip_tls_verify"`
+	CACertPEM     types.String `tfsdk:"ca_cert_pem"`
+}
+
+// providerData is what Configure hands to every data source: one client for
+// the whole run, so that pings and tokens are shared.
+type providerData struct {
+	client  *registry.Client
+	timeout time.Duration
+	// unknown lists settings not known at plan time; reads fail with a
+	// diagnostic naming them.
+	unknown []string
+}
+
+func (p *imageinfoProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "imageinfo"
+	resp.Version = p.version
+}
+
+func (p *imageinfoProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Resolves container image references to digests and metadata by speaking the " +
+			"OCI distribution API (Docker Registry v2) directly, with the authentication each registry asks for: " +
+			"the Docker token flow (Docker Hub, GHCR, ACR, GCR/Artifact Registry, Quay, Harbor) or Basic. " +
+			"Credentials are given per registry in `registry` blocks; registries without one are read anonymously.",
+		Attributes: map[string]schema.Attribute{
+			"timeout": schema.StringAttribute{
+				MarkdownDescription: "Bound on one data source read, every request and retry included, as a duration " +
+					"such as `\"60s\"` or `\"2m\"`. Defaults to `\"60s\"`.",
+				Optional:   true,
+				Validators: []validator.String{validators.PositiveDuration()},
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How many times a request is retried after a `429`, a `5xx` or a network error, "+
+					"with exponential back-off and jitter, honouring the registry's `Retry-After` as long as the wait fits "+
+					"inside `timeout`. `0` disables retries. Defaults to `%d`; at most `%d`.", defaultMaxRetries, maxMaxRetries),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, maxMaxRetries)},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"registry": schema.ListNestedBlock{
+				MarkdownDescription: "Credentials and connection settings for one registry. Repeat the block for each " +
+					"registry; at most one block per registry. Give at most one kind of credentials: `username` with " +
+					"`password`, or `token`. A block with only connection settings (`insecure`, `skip_tls_verify`, " +
+					"`ca_cert_pem`) leaves the registry's credentials to the other sources, or anonymous access.",
+				NestedObject: schema.NestedBlockObject{
+					Attributes: map[string]schema.Attribute{
+						"address": schema.StringAttribute{
+							MarkdownDescription: "The registry's `host[:port]`, e.g. `ghcr.io` or `registry.example.com:5000`. " +
+								"`docker.io`, `index.docker.io`, `registry-1.docker.io` and `https://index.docker.io/v1/` all mean Docker Hub. " +
+								"A scheme (`https://`) is accepted and ignored; a repository path is an error.",
+							Required:   true,
+							Validators: []validator.String{validators.RegistryAddress()},
+						},
+						"username": schema.StringAttribute{
+							MarkdownDescription: "User name for Basic credentials, given with `password`. The registry's challenge decides how " +
+								"they are used: sent directly to a `Basic` challenge, or to the token realm of a `Bearer` challenge to get a " +
+								"pull token. Registries that take an access token as a password want a fixed user name here, e.g. " +
+								"`oauth2accesstoken` for Google, `00000000-0000-0000-0000-000000000000` for an ACR refresh token.",
+							Optional: true,
+						},
+						"password": schema.StringAttribute{
+							MarkdownDescription: "Password, personal access token or robot-account secret, given with `username`.",
+							Optional:            true,
+							Sensitive:           true,
+						},
+						"token": schema.StringAttribute{
+							MarkdownDescription: "A registry bearer token, sent as is in `Authorization: Bearer` without any token exchange. " +
+								"For short-lived tokens you already hold, such as the output of `az acr login --expose-token` used as an access token.",
+							Optional:  true,
+							Sensitive: true,
+						},
+						"insecure": schema.BoolAttribute{
+							MarkdownDescription: "Allow plain HTTP to this registry: HTTPS is tried first, as Docker does for an insecure " +
+								"registry, then HTTP. Registries on loopback addresses are treated this way already. Conflicts with " +
+								"`skip_tls_verify` and `ca_cert_pem`. Defaults to `false`.",
+							Optional: true,
+						},
+						"skip_tls_verify": schema.BoolAttribute{
+							MarkdownDescription: "Do not verify the registry's TLS certificate. Prefer `ca_cert_pem`: without verification " +
+								"anyone on the network path can impersonate the registry. Defaults to `false`.",
+							Optional: true,
+						},
+						"ca_cert_pem": schema.StringAttribute{
+							MarkdownDescription: "PEM-encoded CA certificate(s) trusted for this registry in addition to the system's, " +
+								"for registries with a private CA.",
+							Optional:   true,
+							Validators: []validator.String{validators.CertificatesPEM()},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+// ValidateConfig checks the rules that span attributes: exclusive
+// credentials, conflicting TLS settings, and one block per registry.
+func (p *imageinfoProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	seen := map[string]int{}
+	for i, r := range cfg.Registries {
+		at := path.Root("registry").AtListIndex(i)
+		validateRegistryBlock(r, at, resp)
+		if r.Address.IsUnknown() || r.Address.IsNull() {
+			continue
+		}
+		addr, err := imageref.NormalizeAddress(r.Address.ValueString())
+		if err != nil {
+			continue // reported by the attribute validator
+		}
+		if j, dup := seen[addr]; dup {
+			resp.Diagnostics.AddAttributeError(at.AtName("address"), "Duplicate Registry Block",
+				fmt.Sprintf("registry blocks %d and %d both configure %q (addresses are compared after normalisation: "+
+					"docker.io, index.docker.io and registry-1.docker.io are one registry). Merge them into one block.", j, i, addr))
+		}
+		seen[addr] = i
+	}
+}
+
+func validateRegistryBlock(r registryModel, at path.Path, resp *provider.ValidateConfigResponse) {
+	set := func(v interface{ IsNull() bool }) bool { return !v.IsNull() }
+	hasUser, hasPassword, hasToken := set(r.Username), set(r.Password), set(r.Token)
+	if hasUser != hasPassword {
+		missing, given := "password", "username"
+		if hasPassword {
+			missing, given = "username", "password"
+		}
+		resp.Diagnostics.AddAttributeError(at.AtName(missing), "Incomplete Registry Credentials",
+			fmt.Sprintf("%s is set but %s is not: Basic credentials need both. For a registry bearer token, use token instead.", given, missing))
+	}
+	if hasToken && (hasUser || hasPassword) {
+		resp.Diagnostics.AddAttributeError(at.AtName("token"), "Conflicting Registry Credentials",
+			"A registry block takes at most one kind of credentials: username with password, or token. Remove one of them.")
+	}
+	if r.Insecure.ValueBool() && (r.SkipTLSVerify.ValueBool() || set(r.CACertPEM)) {
+		resp.Diagnostics.AddAttributeError(at.AtName("insecure"), "Conflicting TLS Settings",
+			"insecure allows plain HTTP, so TLS settings (skip_tls_verify, ca_cert_pem) do not apply with it. "+
+				"Keep insecure for a registry that serves plain HTTP, or the TLS settings for one that serves HTTPS.")
+	}
+	if r.SkipTLSVerify.ValueBool() && set(r.CACertPEM) {
+		resp.Diagnostics.AddAttributeError(at.AtName("skip_tls_verify"), "Conflicting TLS Settings",
+			"skip_tls_verify turns certificate verification off, so ca_cert_pem would never be used. Remove skip_tls_verify.")
+	}
+}
+
+func (p *imageinfoProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if unknown := unknownSettings(cfg); len(unknown) > 0 {
+		// Fail the reads that need the configuration, not the whole plan:
+		// a configuration with no data source to read is still valid.
+		resp.DataSourceData = &providerData{unknown: unknown}
+		return
+	}
+
+	timeout := defaultTimeout
+	if !cfg.Timeout.IsNull() {
+		// Validated by the attribute validator.
+		timeout, _ = time.ParseDuration(cfg.Timeout.ValueString())
+	}
+	maxRetries := defaultMaxRetries
+	if !cfg.MaxRetries.IsNull() {
+		maxRetries = int(cfg.MaxRetries.ValueInt64())
+	}
+
+	hosts := map[string]registry.HostOptions{}
+	creds := map[string]auth.Credentials{}
+	for i, r := range cfg.Registries {
+		addr, err := imageref.NormalizeAddress(r.Address.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("registry").AtListIndex(i).AtName("address"), "Invalid Registry Address", err.Error())
+			continue
+		}
+		host, err := hostOptions(r)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("registry").AtListIndex(i).AtName("ca_cert_pem"), "Invalid Certificate PEM", err.Error())
+			continue
+		}
+		hosts[addr] = host
+		creds[addr] = auth.Credentials{
+			Username: r.Username.ValueString(),
+			Password: r.Password.ValueString(),
+			Token:    r.Token.ValueString(),
+		}
+		tflog.Debug(ctx, "registry block configured", map[string]any{
+			"registry": addr, "credentials": credentialKind(creds[addr]), "insecure": host.Insecure, "custom_tls": host.TLS != nil,
+		})
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	data := &providerData{
+		client: registry.New(registry.Options{
+			Keychain:   auth.Keychain(auth.NewStatic(creds)),
+			Hosts:      hosts,
+			MaxRetries: maxRetries,
+			UserAgent:  "terraform-provider-imageinfo/" + p.version,
+		}),
+		timeout: timeout,
+	}
+	resp.DataSourceData = data
+}
+
+// credentialKind names the kind of credentials for logs, never their value.
+func credentialKind(c auth.Credentials) string {
+	switch {
+	case c.Token != "":
+		return "token"
+	case c.Username != "":
+		return "username/password"
+	}
+	return "none"
+}
+
+func hostOptions(r registryModel) (registry.HostOptions, error) {
+	h := registry.HostOptions{Insecure: r.Insecure.ValueBool()}
+	if r.SkipTLSVerify.ValueBool() || !r.CACertPEM.IsNull() {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12}
+		if r.SkipTLSVerify.ValueBool() {
+			tc.InsecureSkipVerify = true //nolint:gosec // The user asked for it, and the attribute's description says what it costs.
+		}
+		if !r.CACertPEM.IsNull() {
+			certs, err := validators.ParseCertificates(r.CACertPEM.ValueString())
+			if err != nil {
+				return h, err
+			}
+			pool, err := x509.SystemCertPool()
+			if err != nil {
+				pool = x509.NewCertPool()
+			}
+			for _, c := range certs {
+				pool.AddCert(c)
+			}
+			tc.RootCAs = pool
+		}
+		h.TLS = tc
+	}
+	return h, nil
+}
+
+// unknownSettings lists the settings whose values are not known yet.
+func unknownSettings(cfg providerModel) []string {
+	var out []string
+	check := func(name string, v interface{ IsUnknown() bool }) {
+		if v.IsUnknown() {
+			out = append(out, name)
+		}
+	}
+	check("timeout", cfg.Timeout)
+	check("max_retries", cfg.MaxRetries)
+	for i, r := range cfg.Registries {
+		p := fmt.Sprintf("registry[%d].", i)
+		check(p+"address", r.Address)
+		check(p+"username", r.Username)
+		check(p+"password", r.Password)
+		check(p+"token", r.Token)
+		check(p+"insecure", r.Insecure)
+		check(p+"skip_tls_verify", r.SkipTLSVerify)
+		check(p+"ca_cert_pem", r.CACertPEM)
+	}
+	return out
+}
+
+func (p *imageinfoProvider) Resources(context.Context) []func() resource.Resource { return nil }
+
+func (p *imageinfoProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		newManifestDataSource,
+	}
+}

@@ -1,0 +1,206 @@
+package registry
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
+)
+
+// MaxManifestSize is the largest manifest accepted. The OCI distribution spec
+// lets registries refuse manifests over 4 MiB; reading more would let a
+// hostile registry exhaust memory (CVE-2020-1702).
+const MaxManifestSize = 4 << 20
+
+// acceptedMediaTypes is every manifest kind we can describe, plus Docker
+// schema 1, asked for only so that it can be named in the error.
+var acceptedMediaTypes = []string{
+	string(types.OCIImageIndex),
+	string(types.OCIManifestSchema1),
+	string(types.DockerManifestList),
+	string(types.DockerManifestSchema2),
+	string(types.DockerManifestSchema1Signed),
+	string(types.DockerManifestSchema1),
+}
+
+// Manifest is a manifest as the registry served it, checked against its digest.
+type Manifest struct {
+	// Digest is the digest of Raw: what a reference by digest pins.
+	Digest string
+	// MediaType is the manifest's media type.
+	MediaType string
+	// Size is len(Raw).
+	Size int64
+	// Raw holds the bytes exactly as served.
+	Raw []byte
+	// Annotations are the manifest's own annotations.
+	Annotations map[string]string
+}
+
+// manifestFields are the parts of any manifest document we look at before
+// deciding what it is.
+type manifestFields struct {
+	SchemaVersion int               `json:"schemaVersion"`
+	MediaType     string            `json:"mediaType"`
+	Annotations   map[string]string `json:"annotations"`
+	Manifests     json.RawMessage   `json:"manifests"`
+	Layers        json.RawMessage   `json:"layers"`
+	Config        json.RawMessage   `json:"config"`
+}
+
+// Manifest fetches the manifest that ref points to.
+func (c *Client) Manifest(ctx context.Context, ref imageref.Reference) (*Manifest, error) {
+	ctx, note := withRateLimitNote(ctx)
+	base := Error{Registry: ref.Registry, Repository: ref.Repository, Identifier: ref.Identifier()}
+	m, err := c.fetchManifest(ctx, ref)
+	if err != nil {
+		e := classify(err, base)
+		if d, seen := note.get(); seen && e.Class == ClassRateLimited {
+			e.RetryAfter = d
+		}
+		if e.Class != ClassTimeout && ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			e.Class = ClassTimeout
+		}
+		return nil, e
+	}
+	return m, nil
+}
+
+func (c *Client) fetchManifest(ctx context.Context, ref imageref.Reference) (*Manifest, error) {
+	rt, err := c.transport(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	repo := c.repository(ref)
+	u := fmt.Sprintf("%s://%s/v2/%s/manifests/%s", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), ref.Identifier())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", strings.Join(acceptedMediaTypes, ", "))
+	resp, err := (&http.Client{Transport: rt}).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if err := transport.CheckError(resp, http.StatusOK); err != nil {
+		return nil, err
+	}
+	if resp.ContentLength > MaxManifestSize {
+		return nil, malformedf("manifest is %d bytes, more than the %d bytes a manifest may have", resp.ContentLength, MaxManifestSize)
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxManifestSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > MaxManifestSize {
+		return nil, malformedf("manifest is more than the %d bytes a manifest may have", MaxManifestSize)
+	}
+
+	dgst, err := verifyDigest(raw, ref.Digest, resp.Header.Get("Docker-Content-Digest"))
+	if err != nil {
+		return nil, err
+	}
+	return describe(raw, dgst, resp.Header.Get("Content-Type"))
+}
+
+// verifyDigest hashes what was served and checks it against the digest asked
+// for or, for a tag, against the registry's Docker-Content-Digest header, so
+// that neither a tampering proxy nor a confused registry goes unnoticed.
+func verifyDigest(raw []byte, wanted, header string) (string, error) {
+	expected, source := wanted, "the digest requested"
+	if expected == "" && header != "" {
+		if err := imageref.ValidateDigest(header); err != nil {
+			return "", malformedf("the registry's Docker-Content-Digest header is not a digest: %w", err)
+		}
+		expected, source = header, "the registry's Docker-Content-Digest header"
+	}
+	algorithm := "sha256"
+	if expected != "" {
+		algorithm, _, _ = strings.Cut(expected, ":")
+	}
+	var h hash.Hash
+	switch algorithm {
+	case "sha256":
+		h = sha256.New()
+	case "sha512":
+		h = sha512.New()
+	default:
+		return "", malformedf("digest algorithm %q is not supported", algorithm)
+	}
+	h.Write(raw)
+	got := algorithm + ":" + hex.EncodeToString(h.Sum(nil))
+	if expected != "" && got != expected {
+		return "", &classifiedError{class: ClassDigestMismatch,
+			err: fmt.Errorf("the manifest served hashes to %s, but %s is %s", got, source, expected)}
+	}
+	return got, nil
+}
+
+// describe decides what kind of manifest raw is, refusing what this provider
+// cannot describe safely.
+func describe(raw []byte, dgst, contentType string) (*Manifest, error) {
+	var f manifestFields
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return nil, malformedf("manifest is not valid JSON: %w", err)
+	}
+	contentType, _, _ = strings.Cut(contentType, ";")
+	contentType = strings.TrimSpace(contentType)
+	if f.SchemaVersion == 1 || contentType == string(types.DockerManifestSchema1) || contentType == string(types.DockerManifestSchema1Signed) {
+		return nil, &classifiedError{class: ClassUnsupported,
+			err: errors.New("this is a Docker schema 1 manifest, which registries have deprecated and this provider does not read; push the image again with a current Docker, buildah or crane to get a schema 2 or OCI manifest")}
+	}
+	if f.SchemaVersion != 2 {
+		return nil, malformedf("manifest has schemaVersion %d, expected 2", f.SchemaVersion)
+	}
+	// A document with both manifests and layers could be read as an index by
+	// one client and as an image by another (CVE-2021-41190).
+	if len(f.Manifests) > 0 && (len(f.Layers) > 0 || len(f.Config) > 0) {
+		return nil, malformedf("manifest has both \"manifests\" and \"layers\"/\"config\", so it is ambiguous between an index and an image")
+	}
+	mediaType := f.MediaType
+	if isManifestType(contentType) {
+		if mediaType != "" && mediaType != contentType {
+			return nil, malformedf("the registry served the manifest as %q, but the document says %q", contentType, mediaType)
+		}
+		mediaType = contentType
+	}
+	if mediaType == "" {
+		// OCI lets mediaType be absent; what the document holds decides.
+		if len(f.Manifests) > 0 {
+			mediaType = string(types.OCIImageIndex)
+		} else {
+			mediaType = string(types.OCIManifestSchema1)
+		}
+	}
+	if !isManifestType(mediaType) {
+		return nil, &classifiedError{class: ClassUnsupported, err: fmt.Errorf("media type %q is not a manifest kind this provider reads", mediaType)}
+	}
+	return &Manifest{
+		Digest:      dgst,
+		MediaType:   mediaType,
+		Size:        int64(len(raw)),
+		Raw:         raw,
+		Annotations: f.Annotations,
+	}, nil
+}
+
+func isManifestType(mt string) bool {
+	switch types.MediaType(mt) {
+	case types.OCIImageIndex, types.OCIManifestSchema1, types.DockerManifestList, types.DockerManifestSchema2:
+		return true
+	}
+	return false
+}
