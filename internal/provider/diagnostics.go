@@ -23,7 +23,7 @@ func registryDiagnostic(err error) diag.Diagnostic {
 	if e.Identifier != "" {
 		where += fmt.Sprintf(", %s %q", identifierKind(e.Identifier), e.Identifier)
 	}
-	cause := e.Err.Error()
+	cause := strings.TrimRight(e.Err.Error(), " \n.")
 	var summary, advice string
 	switch e.Class {
 	case registry.ClassNotFound:

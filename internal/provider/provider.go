@@ -131,7 +131,8 @@ func (p *imageinfoProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 						},
 						"token": schema.StringAttribute{
 							MarkdownDescription: "A registry bearer token, sent as is in `Authorization: Bearer` without any token exchange. " +
-								"For short-lived tokens you already hold, such as the output of `az acr login --expose-token` used as an access token.",
+								"For a short-lived registry access token obtained elsewhere, for example from the registry's token endpoint by a CI job. " +
+								"The registry's challenge is not consulted for it, so it must be valid for pulling the repositories read.",
 							Optional:  true,
 							Sensitive: true,
 						},

@@ -95,6 +95,12 @@ func classOf(err error, e *Error) Class {
 	if errors.As(err, &ce) {
 		return ce.class
 	}
+	// TLS first: go-containerregistry's ping joins the HTTPS failure with
+	// the answer of its plain-HTTP fallback, and the TLS failure is the one
+	// the user can act on.
+	if isTLSError(err) {
+		return ClassTLS
+	}
 	var terr *transport.Error
 	if errors.As(err, &terr) {
 		e.StatusCode = terr.StatusCode
@@ -103,16 +109,7 @@ func classOf(err error, e *Error) Class {
 		}
 		return classOfStatus(terr)
 	}
-	var certErr *tls.CertificateVerificationError
-	var unknownAuth x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var invalidErr x509.CertificateInvalidError
-	var recordErr tls.RecordHeaderError
-	var alert tls.AlertError
 	switch {
-	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr),
-		errors.As(err, &invalidErr), errors.As(err, &recordErr), errors.As(err, &alert):
-		return ClassTLS
 	case errors.Is(err, context.DeadlineExceeded):
 		return ClassTimeout
 	case errors.Is(err, context.Canceled):
@@ -183,3 +180,14 @@ type classifiedError struct {
 
 func (c *classifiedError) Error() string { return c.err.Error() }
 func (c *classifiedError) Unwrap() error { return c.err }
+
+func isTLSError(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalidErr x509.CertificateInvalidError
+	var recordErr tls.RecordHeaderError
+	var alert tls.AlertError
+	return errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) ||
+		errors.As(err, &invalidErr) || errors.As(err, &recordErr) || errors.As(err, &alert)
+}

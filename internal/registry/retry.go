@@ -99,7 +99,7 @@ func backoff(attempt int) time.Duration {
 	if d > retryMaxDelay || d <= 0 {
 		d = retryMaxDelay
 	}
-	return d/2 + rand.N(d/2+1)
+	return d/2 + rand.N(d/2+1) //nolint:gosec // Jitter needs no cryptographic randomness.
 }
 
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.

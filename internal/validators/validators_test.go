@@ -25,10 +25,10 @@ func run(v validator.String, value types.String) []string {
 // for later.
 func TestValidators(t *testing.T) {
 	tests := []struct {
-		name    string
-		v       validator.String
-		good    []string
-		bad     map[string]string
+		name string
+		v    validator.String
+		good []string
+		bad  map[string]string
 	}{
 		{"reference", Reference(), []string{"nginx", "ghcr.io/o/a:1", "localhost:5000/a@sha256:" + strings.Repeat("a", 64)},
 			map[string]string{"Nginx": "Invalid Image Reference: Reference \"Nginx\"", "a@sha256:1": "invalid digest"}},
