@@ -1,0 +1,74 @@
+package registry
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+func TestClassify(t *testing.T) {
+	terr := func(status int, codes ...transport.ErrorCode) error {
+		e := &transport.Error{StatusCode: status}
+		for _, c := range codes {
+			e.Errors = append(e.Errors, transport.Diagnostic{Code: c})
+		}
+		return fmt.Errorf("wrapped: %w", e)
+	}
+	tests := []struct {
+		name string
+		err  error
+		want Class
+	}{
+		{"manifest unknown", terr(404, transport.ManifestUnknownErrorCode), ClassNotFound},
+		{"name unknown", terr(404, transport.NameUnknownErrorCode), ClassNotFound},
+		{"bare 404", terr(404), ClassNotFound},
+		{"unauthorized", terr(401, transport.UnauthorizedErrorCode), ClassUnauthorized},
+		{"bare 401", terr(401), ClassUnauthorized},
+		{"403 with UNAUTHORIZED code", terr(403, transport.UnauthorizedErrorCode), ClassDenied},
+		{"denied", terr(403, transport.DeniedErrorCode), ClassDenied},
+		{"too many requests", terr(429, transport.TooManyRequestsErrorCode), ClassRateLimited},
+		{"bare 429", terr(429), ClassRateLimited},
+		{"5xx", terr(503), ClassNetwork},
+		{"odd 4xx", terr(418), ClassMalformed},
+		{"TLS unknown authority", &net.OpError{Op: "dial", Err: x509.UnknownAuthorityError{}}, ClassTLS},
+		{"TLS joined with a plain-HTTP fallback answer", errors.Join(x509.UnknownAuthorityError{}, terr(400)), ClassTLS},
+		{"deadline", fmt.Errorf("get: %w", context.DeadlineExceeded), ClassTimeout},
+		{"connection refused", &net.OpError{Op: "dial", Err: errors.New("connect: connection refused")}, ClassNetwork},
+		{"dns", &net.DNSError{Err: "no such host", Name: "x.invalid"}, ClassNetwork},
+		{"digest mismatch", &classifiedError{class: ClassDigestMismatch, err: errors.New("x")}, ClassDigestMismatch},
+		{"something else", errors.New("odd"), ClassUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := classify(tt.err, Error{Registry: "r", Repository: "p"})
+			if e.Class != tt.want {
+				t.Fatalf("classified as %s, want %s", e.Class, tt.want)
+			}
+			if !errors.Is(e, tt.err) {
+				t.Error("the classified error does not wrap the original")
+			}
+		})
+	}
+	// The status and registry codes are kept for the diagnostic.
+	e := classify(terr(http.StatusNotFound, transport.ManifestUnknownErrorCode), Error{})
+	if e.StatusCode != 404 || len(e.Codes) != 1 || e.Codes[0] != "MANIFEST_UNKNOWN" {
+		t.Errorf("got status %d codes %v", e.StatusCode, e.Codes)
+	}
+}
+
+func TestErrorString(t *testing.T) {
+	e := &Error{Class: ClassNotFound, Registry: "ghcr.io", Repository: "o/app", Identifier: "v1", Err: errors.New("boom")}
+	if got, want := e.Error(), "ghcr.io/o/app:v1: not found: boom"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	e.Identifier = "sha256:abc"
+	if got, want := e.Error(), "ghcr.io/o/app@sha256:abc: not found: boom"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
