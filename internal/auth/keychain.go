@@ -8,8 +8,11 @@
 package auth
 
 import (
+	"fmt"
+
 	"github.com/google/go-containerregistry/pkg/authn"
 
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 )
 
@@ -20,19 +23,26 @@ type Credentials struct {
 	Password string
 	// Token is a registry bearer token, sent as is.
 	Token string
+	// ECR, when set, gets the password from GetAuthorizationToken.
+	ECR *ecr.Source
 }
 
 // Empty reports whether c holds no credentials, in which case the block only
 // carries connection settings and the lookup goes on to the next source.
 func (c Credentials) Empty() bool {
-	return c.Username == "" && c.Password == "" && c.Token == ""
+	return c.Username == "" && c.Password == "" && c.Token == "" && c.ECR == nil
 }
 
-func (c Credentials) authenticator() authn.Authenticator {
-	if c.Token != "" {
-		return authn.FromConfig(authn.AuthConfig{RegistryToken: c.Token})
+func (c Credentials) authenticator(registry string) authn.Authenticator {
+	origin := fmt.Sprintf("the provider's registry block for %q", registry)
+	switch {
+	case c.ECR != nil:
+		return newECRAuthenticator(c.ECR, origin)
+	case c.Token != "":
+		return described{authn.FromConfig(authn.AuthConfig{RegistryToken: c.Token}), KindToken, "token from " + origin}
 	}
-	return authn.FromConfig(authn.AuthConfig{Username: c.Username, Password: c.Password})
+	return described{authn.FromConfig(authn.AuthConfig{Username: c.Username, Password: c.Password}), KindBasic,
+		"username/password from " + origin}
 }
 
 // Static is a keychain of credentials given per registry.
@@ -47,7 +57,8 @@ func NewStatic(creds map[string]Credentials) *Static {
 	s := &Static{byRegistry: map[string]authn.Authenticator{}}
 	for reg, c := range creds {
 		if !c.Empty() {
-			s.byRegistry[imageref.CanonicalRegistry(reg)] = c.authenticator()
+			canonical := imageref.CanonicalRegistry(reg)
+			s.byRegistry[canonical] = c.authenticator(canonical)
 		}
 	}
 	return s

@@ -7,6 +7,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 )
 
@@ -32,8 +34,27 @@ func registryDiagnostic(err error) diag.Diagnostic {
 			"\"not found\" for a private repository that the credentials in use cannot see."
 	case registry.ClassUnauthorized:
 		summary = "Registry Authentication Failed"
-		advice = fmt.Sprintf("The registry did not accept the credentials (or their absence). Check the username and password "+
-			"or token in the provider's registry block for %q; for a private repository without a registry block, add one.", e.Registry)
+		if msg, ok := ecr.ExplainChallenge(e.Registry, e.ChallengeScheme, e.ChallengeParams, e.Username(), e.CredentialKind == auth.KindECR); ok {
+			advice = msg
+			break
+		}
+		switch e.CredentialKind {
+		case auth.KindAnonymous:
+			advice = fmt.Sprintf("No credentials were configured for %q, and the registry requires them for this repository. "+
+				"Add a registry block for %q with username and password (or token).", e.Registry, e.Registry)
+		case auth.KindECR:
+			advice = fmt.Sprintf("The registry refused the password from %s, even after fetching a new one. Check that the AWS "+
+				"credentials belong to the account that owns the registry or have cross-account access to the repository "+
+				"(ecr:BatchGetImage, ecr:GetDownloadUrlForLayer).", e.CredentialSource)
+		default:
+			advice = "The registry refused the credentials. Check them, and that they have not expired or been revoked."
+			if e.CredentialSource != "" {
+				advice = fmt.Sprintf("The registry refused the %s. Check them, and that they have not expired or been revoked.", e.CredentialSource)
+			}
+		}
+	case registry.ClassCredentials:
+		summary = "Registry Credentials Unavailable"
+		advice = fmt.Sprintf("The credentials for %q could not be obtained (%s), so the registry was not asked.", e.Registry, e.CredentialSource)
 	case registry.ClassDenied:
 		summary = "Registry Access Denied"
 		advice = "The credentials were accepted but may not pull this repository. Grant them pull (read) access to it, " +

@@ -28,6 +28,7 @@ func TestRegistryDiagnostic(t *testing.T) {
 		registry.ClassDigestMismatch: "Manifest Digest Mismatch",
 		registry.ClassUnsupported:    "Unsupported Manifest",
 		registry.ClassUnknown:        "Registry Request Failed",
+		registry.ClassCredentials:    "Registry Credentials Unavailable",
 	}
 	for class, want := range summaries {
 		d := registryDiagnostic(&registry.Error{Class: class, Registry: "ghcr.io", Repository: "o/app", Identifier: "v1",

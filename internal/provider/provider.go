@@ -7,9 +7,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -20,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/validators"
@@ -64,6 +68,44 @@ type registryModel struct {
 	Insecure      types.Bool   `tfsdk:"insecure"`
 	SkipTLSVerify types.Bool   `tfsdk:"skip_tls_verify"`
 	CACertPEM     types.String `tfsdk:"ca_cert_pem"`
+	ECR           *ecrModel    `tfsdk:"ecr"`
+}
+
+// ecrModel is the ecr block of a registry block.
+type ecrModel struct {
+	Region       types.String `tfsdk:"region"`
+	RegistryID   types.String `tfsdk:"registry_id"`
+	Profile      types.String `tfsdk:"profile"`
+	AccessKey    types.String `tfsdk:"access_key"`
+	SecretKey    types.String `tfsdk:"secret_key"`
+	SessionToken types.String `tfsdk:"session_token"`
+	RoleARN      types.String `tfsdk:"role_arn"`
+	ExternalID   types.String `tfsdk:"external_id"`
+	SessionName  types.String `tfsdk:"session_name"`
+	Endpoint     types.String `tfsdk:"endpoint"`
+}
+
+func (m *ecrModel) config() ecr.Config {
+	return ecr.Config{
+		Region:       m.Region.ValueString(),
+		RegistryID:   m.RegistryID.ValueString(),
+		Profile:      m.Profile.ValueString(),
+		AccessKey:    m.AccessKey.ValueString(),
+		SecretKey:    m.SecretKey.ValueString(),
+		SessionToken: m.SessionToken.ValueString(),
+		RoleARN:      m.RoleARN.ValueString(),
+		ExternalID:   m.ExternalID.ValueString(),
+		SessionName:  m.SessionName.ValueString(),
+		Endpoint:     m.Endpoint.ValueString(),
+	}
+}
+
+func (m *ecrModel) values() map[string]attr.Value {
+	return map[string]attr.Value{
+		"region": m.Region, "registry_id": m.RegistryID, "profile": m.Profile, "access_key": m.AccessKey,
+		"secret_key": m.SecretKey, "session_token": m.SessionToken, "role_arn": m.RoleARN,
+		"external_id": m.ExternalID, "session_name": m.SessionName, "endpoint": m.Endpoint,
+	}
 }
 
 // providerData is what Configure hands to every data source: one client for
@@ -106,7 +148,7 @@ func (p *imageinfoProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"registry": schema.ListNestedBlock{
 				MarkdownDescription: "Credentials and connection settings for one registry. Repeat the block for each " +
 					"registry; at most one block per registry. Give at most one kind of credentials: `username` with " +
-					"`password`, or `token`. A block with only connection settings (`insecure`, `skip_tls_verify`, " +
+					"`password`, `token`, or an `ecr` block. A block with only connection settings (`insecure`, `skip_tls_verify`, " +
 					"`ca_cert_pem`) leaves the registry's credentials to the other sources, or anonymous access.",
 				NestedObject: schema.NestedBlockObject{
 					Attributes: map[string]schema.Attribute{
@@ -154,7 +196,72 @@ func (p *imageinfoProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 							Validators: []validator.String{validators.CertificatesPEM()},
 						},
 					},
+					Blocks: map[string]schema.Block{
+						"ecr": ecrBlockSchema(),
+					},
 				},
+			},
+		},
+	}
+}
+
+func ecrBlockSchema() schema.SingleNestedBlock {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "Amazon ECR: the password comes from the ECR API call `GetAuthorizationToken` (for " +
+			"`public.ecr.aws`, from ECR Public's, in `us-east-1`), made with AWS credentials and cached until shortly before " +
+			"it expires (12 hours), one call per registry and credential set for the whole run. AWS access keys are never " +
+			"accepted as a registry username/password: give them here. With no attribute set (`ecr {}`), the default AWS " +
+			"credential chain is used: environment, shared config and credentials files (`AWS_PROFILE`), SSO, web identity, " +
+			"container and instance roles. ECR hostnames without a `registry` block use that chain automatically. The " +
+			"credentials need `ecr:GetAuthorizationToken`, and `ecr:BatchGetImage` and `ecr:GetDownloadUrlForLayer` on the repositories read.",
+		Attributes: map[string]schema.Attribute{
+			"region": schema.StringAttribute{
+				MarkdownDescription: "Region of the ECR API. Defaults to the region in the address " +
+					"(`<account>.dkr.ecr.<region>.amazonaws.com`); required when the address is not an ECR hostname (a proxy or alias).",
+				Optional: true,
+			},
+			"registry_id": schema.StringAttribute{
+				MarkdownDescription: "The 12-digit AWS account id that owns the registry. Defaults to the one in the address; " +
+					"must agree with it. Named in diagnostics.",
+				Optional: true,
+			},
+			"profile": schema.StringAttribute{
+				MarkdownDescription: "A profile of the shared AWS config and credentials files (`~/.aws/config`, `~/.aws/credentials`, " +
+					"or `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE`). Conflicts with `access_key`.",
+				Optional: true,
+			},
+			"access_key": schema.StringAttribute{
+				MarkdownDescription: "AWS access key id, given with `secret_key` (and `session_token` for temporary keys), " +
+					"instead of the default credential chain.",
+				Optional: true,
+			},
+			"secret_key": schema.StringAttribute{
+				MarkdownDescription: "AWS secret access key, given with `access_key`.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"session_token": schema.StringAttribute{
+				MarkdownDescription: "AWS session token, for temporary keys given with `access_key` and `secret_key`.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"role_arn": schema.StringAttribute{
+				MarkdownDescription: "ARN of an IAM role to assume (`sts:AssumeRole`) with the credentials above before calling " +
+					"ECR, e.g. for cross-account pulls.",
+				Optional: true,
+			},
+			"external_id": schema.StringAttribute{
+				MarkdownDescription: "External id required by the role's trust policy, with `role_arn`.",
+				Optional:            true,
+			},
+			"session_name": schema.StringAttribute{
+				MarkdownDescription: "Session name of the assumed role, with `role_arn`. Defaults to `" + ecr.DefaultSessionName + "`.",
+				Optional:            true,
+			},
+			"endpoint": schema.StringAttribute{
+				MarkdownDescription: "URL of the ECR API endpoint, e.g. an interface VPC endpoint " +
+					"(`https://vpce-….api.ecr.us-east-1.vpce.amazonaws.com`). `AWS_ENDPOINT_URL_ECR` is honoured when unset.",
+				Optional: true,
 			},
 		},
 	}
@@ -201,8 +308,14 @@ func validateRegistryBlock(r registryModel, at path.Path, resp *provider.Validat
 	}
 	if hasToken && (hasUser || hasPassword) {
 		resp.Diagnostics.AddAttributeError(at.AtName("token"), "Conflicting Registry Credentials",
-			"A registry block takes at most one kind of credentials: username with password, or token. Remove one of them.")
+			"A registry block takes at most one kind of credentials: username with password, token, or an ecr block. Remove one of them.")
 	}
+	if r.ECR != nil && (hasUser || hasPassword || hasToken) {
+		resp.Diagnostics.AddAttributeError(at.AtName("ecr"), "Conflicting Registry Credentials",
+			"A registry block takes at most one kind of credentials: username with password, token, or an ecr block. "+
+				"With ecr, the password comes from GetAuthorizationToken: remove username, password and token.")
+	}
+	validateECR(r, at, resp)
 	if r.Insecure.ValueBool() && (r.SkipTLSVerify.ValueBool() || set(r.CACertPEM)) {
 		resp.Diagnostics.AddAttributeError(at.AtName("insecure"), "Conflicting TLS Settings",
 			"insecure allows plain HTTP, so TLS settings (skip_tls_verify, ca_cert_pem) do not apply with it. "+
@@ -213,6 +326,36 @@ func validateRegistryBlock(r registryModel, at path.Path, resp *provider.Validat
 			"skip_tls_verify turns certificate verification off, so ca_cert_pem would never be used. Remove skip_tls_verify.")
 	}
 }
+
+// validateECR checks what can be known without AWS: AWS keys given as
+// registry credentials, and an ecr block that contradicts its address.
+func validateECR(r registryModel, at path.Path, resp *provider.ValidateConfigResponse) {
+	if !known(r.Address) {
+		return
+	}
+	addr, err := imageref.NormalizeAddress(r.Address.ValueString())
+	if err != nil {
+		return
+	}
+	_, isECR := ecr.ParseHost(addr)
+	if known(r.Username) && (isECR || ecr.IsPublic(addr)) && ecr.LooksLikeAccessKeyID(r.Username.ValueString()) {
+		msg, _ := ecr.ExplainChallenge(addr, "", nil, r.Username.ValueString(), false)
+		resp.Diagnostics.AddAttributeError(at.AtName("username"), "AWS Access Keys Given As Registry Credentials", msg)
+	}
+	if r.ECR == nil {
+		return
+	}
+	for _, v := range r.ECR.values() {
+		if v.IsUnknown() {
+			return
+		}
+	}
+	if _, err := ecr.NewSource(r.ECR.config(), addr); err != nil {
+		resp.Diagnostics.AddAttributeError(at.AtName("ecr"), "Invalid ECR Configuration", strings.TrimPrefix(err.Error(), "ecr: ")+".")
+	}
+}
+
+func known(v attr.Value) bool { return !v.IsNull() && !v.IsUnknown() }
 
 func (p *imageinfoProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var cfg providerModel
@@ -239,6 +382,9 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 
 	hosts := map[string]registry.HostOptions{}
 	creds := map[string]auth.Credentials{}
+	// One cache per provider instance: every data source of the run shares
+	// its ECR passwords.
+	ecrCache := &ecr.Cache{}
 	for i, r := range cfg.Registries {
 		addr, err := imageref.NormalizeAddress(r.Address.ValueString())
 		if err != nil {
@@ -256,6 +402,17 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 			Password: r.Password.ValueString(),
 			Token:    r.Token.ValueString(),
 		}
+		if r.ECR != nil {
+			src, err := ecrCache.Source(r.ECR.config(), addr)
+			if err != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("registry").AtListIndex(i).AtName("ecr"), "Invalid ECR Configuration",
+					strings.TrimPrefix(err.Error(), "ecr: ")+".")
+				continue
+			}
+			c := creds[addr]
+			c.ECR = src
+			creds[addr] = c
+		}
 		tflog.Debug(ctx, "registry block configured", map[string]any{
 			"registry": addr, "credentials": credentialKind(creds[addr]), "insecure": host.Insecure, "custom_tls": host.TLS != nil,
 		})
@@ -266,7 +423,7 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 
 	data := &providerData{
 		client: registry.New(registry.Options{
-			Keychain:   auth.Keychain(auth.NewStatic(creds)),
+			Keychain:   auth.Keychain(auth.NewStatic(creds), auth.ECRHosts{Cache: ecrCache}),
 			Hosts:      hosts,
 			MaxRetries: maxRetries,
 			UserAgent:  "terraform-provider-imageinfo/" + p.version,
@@ -279,6 +436,8 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 // credentialKind names the kind of credentials for logs, never their value.
 func credentialKind(c auth.Credentials) string {
 	switch {
+	case c.ECR != nil:
+		return "ecr"
 	case c.Token != "":
 		return "token"
 	case c.Username != "":
@@ -316,7 +475,7 @@ func hostOptions(r registryModel) (registry.HostOptions, error) {
 // unknownSettings lists the settings whose values are not known yet.
 func unknownSettings(cfg providerModel) []string {
 	var out []string
-	check := func(name string, v interface{ IsUnknown() bool }) {
+	check := func(name string, v attr.Value) {
 		if v.IsUnknown() {
 			out = append(out, name)
 		}
@@ -332,7 +491,13 @@ func unknownSettings(cfg providerModel) []string {
 		check(p+"insecure", r.Insecure)
 		check(p+"skip_tls_verify", r.SkipTLSVerify)
 		check(p+"ca_cert_pem", r.CACertPEM)
+		if r.ECR != nil {
+			for name, v := range r.ECR.values() {
+				check(p+"ecr."+name, v)
+			}
+		}
 	}
+	sort.Strings(out)
 	return out
 }
 

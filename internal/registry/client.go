@@ -59,6 +59,7 @@ type repoKey struct{ registry, repository string }
 // made once, by whichever caller comes first; the others wait for it.
 type repoTransport struct {
 	once sync.Once
+	auth authn.Authenticator
 	rt   http.RoundTripper
 	err  error
 }
@@ -134,7 +135,7 @@ func (c *Client) repository(ref imageref.Reference) name.Repository {
 
 // transport returns the authenticated transport for a repository, pinging
 // the registry and fetching a pull token the first time it is asked for.
-func (c *Client) transport(ctx context.Context, ref imageref.Reference) (http.RoundTripper, error) {
+func (c *Client) transport(ctx context.Context, ref imageref.Reference) (*repoTransport, error) {
 	key := repoKey{ref.Registry, ref.Repository}
 	c.mu.Lock()
 	rt, ok := c.repos[key]
@@ -146,17 +147,12 @@ func (c *Client) transport(ctx context.Context, ref imageref.Reference) (http.Ro
 
 	rt.once.Do(func() {
 		repo := c.repository(ref)
-		auth, err := authn.Resolve(ctx, c.opts.Keychain, repo)
-		if err != nil {
-			rt.err = err
+		rt.auth, rt.err = authn.Resolve(ctx, c.opts.Keychain, repo)
+		if rt.err != nil {
 			return
 		}
-		base := c.defaultBase
-		if b, ok := c.hostBase[ref.Registry]; ok {
-			base = b
-		}
 		// Only pull scope, ever: this provider reads.
-		rt.rt, rt.err = transport.NewWithContext(ctx, repo.Registry, auth, base, []string{repo.Scope(transport.PullScope)})
+		rt.rt, rt.err = transport.NewWithContext(ctx, repo.Registry, rt.auth, c.base(ref.Registry), []string{repo.Scope(transport.PullScope)})
 	})
 	if rt.err != nil {
 		// Forget a failure so the next data source tries again rather than
@@ -166,7 +162,15 @@ func (c *Client) transport(ctx context.Context, ref imageref.Reference) (http.Ro
 			delete(c.repos, key)
 		}
 		c.mu.Unlock()
-		return nil, rt.err
+		return rt, rt.err
 	}
-	return rt.rt, nil
+	return rt, nil
+}
+
+// base is the unauthenticated transport for a registry.
+func (c *Client) base(registry string) http.RoundTripper {
+	if b, ok := c.hostBase[registry]; ok {
+		return b
+	}
+	return c.defaultBase
 }

@@ -31,6 +31,9 @@ const (
 	ClassMalformed
 	ClassDigestMismatch
 	ClassUnsupported
+	// ClassCredentials: the credentials could not be obtained (an ECR API
+	// call, a credential helper), before the registry was asked.
+	ClassCredentials
 )
 
 var classNames = map[Class]string{
@@ -45,6 +48,7 @@ var classNames = map[Class]string{
 	ClassMalformed:      "malformed response",
 	ClassDigestMismatch: "digest mismatch",
 	ClassUnsupported:    "unsupported",
+	ClassCredentials:    "credentials unavailable",
 }
 
 func (c Class) String() string { return classNames[c] }
@@ -61,8 +65,24 @@ type Error struct {
 	Codes []string
 	// RetryAfter is what a rate-limited registry asked us to wait, if it said.
 	RetryAfter time.Duration
-	Err        error
+	// CredentialKind and CredentialSource say which credentials were used
+	// (see auth.Describe), never what they are.
+	CredentialKind, CredentialSource string
+	// ChallengeScheme and ChallengeParams are the registry's WWW-Authenticate
+	// challenge, when it refused the credentials.
+	ChallengeScheme string
+	ChallengeParams map[string]string
+	Err             error
+
+	// username is the user name sent, kept only so that diagnostics can spot
+	// an AWS access key id given as a username; Error() never shows it.
+	username string
 }
+
+// Username is the user name that was sent, if any. It is not a secret, but
+// it is not shown in Error() either: it is for recognising mistakes, such as
+// AWS access keys given as registry credentials.
+func (e *Error) Username() string { return e.username }
 
 func (e *Error) Error() string {
 	what := e.Registry + "/" + e.Repository
@@ -94,6 +114,12 @@ func classOf(err error, e *Error) Class {
 	var ce *classifiedError
 	if errors.As(err, &ce) {
 		return ce.class
+	}
+	// Before the network checks: a failure to get credentials arrives wrapped
+	// in the *url.Error of the request it was for.
+	var cf interface{ CredentialFailure() }
+	if errors.As(err, &cf) {
+		return ClassCredentials
 	}
 	// TLS first: go-containerregistry's ping joins the HTTPS failure with
 	// the answer of its plain-HTTP fallback, and the TLS failure is the one

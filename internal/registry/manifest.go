@@ -13,9 +13,11 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 )
 
@@ -64,33 +66,47 @@ type manifestFields struct {
 func (c *Client) Manifest(ctx context.Context, ref imageref.Reference) (*Manifest, error) {
 	ctx, note := withRateLimitNote(ctx)
 	base := Error{Registry: ref.Registry, Repository: ref.Repository, Identifier: ref.Identifier()}
-	m, err := c.fetchManifest(ctx, ref)
-	if err != nil {
-		e := classify(err, base)
-		if d, seen := note.get(); seen && e.Class == ClassRateLimited {
-			e.RetryAfter = d
+	rt, err := c.transport(ctx, ref)
+	if err == nil {
+		var m *Manifest
+		if m, err = c.fetchManifest(ctx, ref, rt); err == nil {
+			return m, nil
 		}
-		if e.Class != ClassTimeout && ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			e.Class = ClassTimeout
-		}
-		return nil, e
 	}
-	return m, nil
+	return nil, c.explain(ctx, err, base, ref, rt, note)
 }
 
-func (c *Client) fetchManifest(ctx context.Context, ref imageref.Reference) (*Manifest, error) {
-	rt, err := c.transport(ctx, ref)
-	if err != nil {
-		return nil, err
+// explain classifies a failure and adds what a diagnostic needs to say what
+// to do: where the credentials came from and, when they were refused, the
+// registry's challenge.
+func (c *Client) explain(ctx context.Context, err error, base Error, ref imageref.Reference, rt *repoTransport, note *rateLimitNote) *Error {
+	e := classify(err, base)
+	if d, seen := note.get(); seen && e.Class == ClassRateLimited {
+		e.RetryAfter = d
 	}
+	if e.Class != ClassTimeout && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		e.Class = ClassTimeout
+	}
+	if rt != nil && rt.auth != nil {
+		e.CredentialKind, e.CredentialSource = auth.Describe(rt.auth)
+		if cfg, err := authn.Authorization(ctx, rt.auth); err == nil && cfg != nil {
+			e.username = cfg.Username
+		}
+	}
+	if e.Class == ClassUnauthorized && ctx.Err() == nil {
+		// The challenge says what the registry wanted: worth one more
+		// request on a failure path, to tell an ECR registry from others.
+		if ch, err := transport.Ping(ctx, c.repository(ref).Registry, c.base(ref.Registry)); err == nil {
+			e.ChallengeScheme, e.ChallengeParams = ch.Scheme, ch.Parameters
+		}
+	}
+	return e
+}
+
+func (c *Client) fetchManifest(ctx context.Context, ref imageref.Reference, rt *repoTransport) (*Manifest, error) {
 	repo := c.repository(ref)
 	u := fmt.Sprintf("%s://%s/v2/%s/manifests/%s", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), ref.Identifier())
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", strings.Join(acceptedMediaTypes, ", "))
-	resp, err := (&http.Client{Transport: rt}).Do(req)
+	resp, err := c.get(ctx, rt, u, strings.Join(acceptedMediaTypes, ", "))
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +130,44 @@ func (c *Client) fetchManifest(ctx context.Context, ref imageref.Reference) (*Ma
 		return nil, err
 	}
 	return describe(raw, dgst, resp.Header.Get("Content-Type"))
+}
+
+// Invalidator is implemented by authenticators whose credentials can go stale
+// before they say they expire (ECR passwords): told which credentials a
+// registry refused, they get new ones for the next request.
+type Invalidator interface {
+	Invalidate(refused *authn.AuthConfig)
+}
+
+// get sends an authenticated GET. When the registry refuses credentials that
+// can be refreshed, they are refreshed and the request is sent once more.
+func (c *Client) get(ctx context.Context, rt *repoTransport, url, accept string) (*http.Response, error) {
+	client := &http.Client{Transport: rt.rt}
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return nil, err
+		}
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		inv, refreshable := rt.auth.(Invalidator)
+		var used *authn.AuthConfig
+		if refreshable && attempt == 0 {
+			used, _ = authn.Authorization(ctx, rt.auth)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		refused := resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden
+		if !refused || !refreshable || attempt > 0 || used == nil {
+			return resp, nil
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		inv.Invalidate(used)
+	}
 }
 
 // verifyDigest hashes what was served and checks it against the digest asked
