@@ -71,8 +71,8 @@ func ExplainChallenge(host, scheme string, params map[string]string, username st
 	default:
 		b.WriteString("      region      = \"<region>\"\n      registry_id = \"<12-digit account id>\"\n")
 	}
-	b.WriteString("      profile = \"<profile>\"  # or role_arn (with external_id), or access_key and secret_key;\n" +
-		"                             # with none of them, the default AWS credential chain is used\n" +
+	b.WriteString("      profile     = \"<profile>\" # or role_arn (with external_id), or access_key and secret_key;\n" +
+		"                                # with none of them, the default AWS credential chain is used\n" +
 		"    }\n  }")
 	return b.String(), true
 }
