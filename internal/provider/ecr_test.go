@@ -195,11 +195,11 @@ func TestAccECR_Failures(t *testing.T) {
 		Steps: []resource.TestStep{
 			// A wrong secret key: the API call fails; the diagnostic names it.
 			step(providerConfig("", ecrBlock(reg, "region", q(ecrRegion), "registry_id", q(ecrAccount), "endpoint", q(api.URL),
-				"access_key", q(ecrKeyID), "secret_key", q("wrong-secret-do-not-show-11"))) + data,
+				"access_key", q(ecrKeyID), "secret_key", q("wrong-secret-do-not-show-11")))+data,
 				`(?s)Registry Credentials Unavailable.*GetAuthorizationToken.*registry id\s+`+ecrAccount+`.*region\s+`+ecrRegion+`.*InvalidSignatureException`),
 			// Keys without the permission: the diagnostic names it.
 			step(providerConfig("", ecrBlock(reg, "region", q(ecrRegion), "endpoint", q(api.URL),
-				"access_key", q("AKIAIMAGEINFODENIEDK"), "secret_key", q("denied-secret"))) + data,
+				"access_key", q("AKIAIMAGEINFODENIEDK"), "secret_key", q("denied-secret")))+data,
 				`(?s)Registry Credentials Unavailable.*AccessDeniedException.*ecr:GetAuthorizationToken`),
 			// AWS keys given as a username and password to the ECR challenge.
 			step(providerConfig("", registryBlock("address", q(reg.Host), "username", q(ecrKeyID), "password", q(ecrSecret)))+data,
