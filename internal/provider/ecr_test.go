@@ -203,9 +203,9 @@ func TestAccECR_Failures(t *testing.T) {
 				`(?s)Registry Credentials Unavailable.*AccessDeniedException.*ecr:GetAuthorizationToken`),
 			// AWS keys given as a username and password to the ECR challenge.
 			step(providerConfig("", registryBlock("address", q(reg.Host), "username", q(ecrKeyID), "password", q(ecrSecret)))+data,
-				`(?s)Registry Authentication Failed.*Amazon ECR registry.*AWS access keys given as\s+username.*ecr \{`),
+				`(?s)Registry Authentication Failed.*Amazon ECR\s+registry.*AWS access keys given as\s+username.*ecr \{`),
 			// Nothing configured for a registry that answers the ECR challenge.
-			step(providerConfig("")+data, `(?s)Registry Authentication Failed.*Amazon ECR registry.*ecr \{`),
+			step(providerConfig("")+data, `(?s)Registry Authentication Failed.*Amazon ECR\s+registry.*ecr \{`),
 			// AWS keys as a username for an ECR hostname: caught before any request.
 			step(providerConfig("", registryBlock("address", q(ecrHost), "username", q(ecrKeyID), "password", q("x")))+
 				manifestConfig(map[string]string{"x": ecrHost + "/team/app:1"}), `(?s)AWS Access Keys Given As Registry Credentials.*ecr \{`),

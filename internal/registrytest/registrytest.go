@@ -113,6 +113,10 @@ type Options struct {
 	// certificate for 127.0.0.1, ::1 and localhost, signed by a CA generated
 	// for this Registry (see CAPEM and ClientTLSConfig).
 	TLS bool
+	// DNSNames are further names the TLS certificate is valid for, so that
+	// a test can reach the registry under a real registry's host name
+	// through a ConnectProxy (TLS only).
+	DNSNames []string
 	// Wrap, when set, wraps the registry handler: fault injection, request
 	// counting, challenge rewriting. The token server is not wrapped, and
 	// requests made by the fixture helpers (PushImage and friends) bypass

@@ -1,0 +1,111 @@
+package provider
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
+)
+
+// childEnv marks the process that runs a test which needs its own proxy
+// settings: net/http reads HTTPS_PROXY once per process.
+const childEnv = "IMAGEINFO_TEST_CHILD"
+
+// inChild runs the named test in a fresh test process and reports its
+// outcome; it returns true in that child, where the test body should run.
+func inChild(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(childEnv) == t.Name() {
+		return true
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), childEnv+"="+t.Name())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("%s in a child process: %v\n%s", t.Name(), err, out)
+	}
+	t.Logf("child process:\n%s", out)
+	return false
+}
+
+// TestAccECR_Hostnames: an ECR hostname with no credentials configured gets
+// a password from GetAuthorizationToken through the default AWS credential
+// chain, with the region taken from the hostname; a look-alike host under
+// another domain gets nothing. The host names are reached through a CONNECT
+// proxy that maps them to registries on 127.0.0.1, so nothing leaves the
+// machine.
+func TestAccECR_Hostnames(t *testing.T) {
+	if !inChild(t) {
+		return
+	}
+	isolateAWS(t)
+	proxy := registrytest.NewConnectProxy(t)
+	t.Setenv("HTTPS_PROXY", proxy.URL)
+	t.Setenv("NO_PROXY", "")
+	t.Setenv("https_proxy", proxy.URL)
+	t.Setenv("no_proxy", "")
+
+	const ecrHost = ecrAccount + ".dkr.ecr.eu-central-1.amazonaws.com"
+	const lookAlike = ecrAccount + ".dkr.ecr.eu-central-1.amazonaws.com.evil.example"
+	api := ecrAPI(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", ecrKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", ecrSecret)
+	t.Setenv("AWS_ENDPOINT_URL_ECR", api.URL)
+
+	start := func(host string) *registrytest.Registry {
+		reg := registrytest.New(t, registrytest.Options{TLS: true, DNSNames: []string{host}, Wrap: api.RegistryMiddleware(host)})
+		if _, err := reg.PushImage(context.Background(), "team/app:1"); err != nil {
+			t.Fatal(err)
+		}
+		proxy.Route(host+":443", reg.Host)
+		return reg
+	}
+	reg := start(ecrHost)
+	evil := start(lookAlike)
+
+	// Blocks with only a CA leave the credentials to the next steps.
+	tlsOnly := func(reg *registrytest.Registry, host string) string {
+		return registryBlock("address", q(host), "ca_cert_pem", heredoc(strings.TrimSpace(string(reg.CAPEM))))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config: providerConfig("", tlsOnly(reg, ecrHost)) + manifestConfig(map[string]string{"app": ecrHost + "/team/app:1"}),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.imageinfo_manifest.app", tfjsonpath.New("registry"), knownvalue.StringExact(ecrHost)),
+					statecheck.ExpectKnownValue("data.imageinfo_manifest.app", tfjsonpath.New("pinned_reference"), knownvalue.StringRegexp(regexp.MustCompile(`^`+regexp.QuoteMeta(ecrHost)+`/team/app@sha256:`))),
+				},
+			},
+			{
+				Config:      providerConfig("", tlsOnly(evil, lookAlike)) + manifestConfig(map[string]string{"app": lookAlike + "/team/app:1"}),
+				ExpectError: regexp.MustCompile(`(?s)Registry Authentication Failed.*Amazon ECR\s+registry`),
+			},
+		},
+	})
+	if api.Calls() == 0 {
+		t.Fatal("GetAuthorizationToken was never called for the ECR hostname")
+	}
+	for _, r := range api.Requests() {
+		if r.Region != "eu-central-1" {
+			t.Errorf("GetAuthorizationToken was signed for region %q, want eu-central-1 from the hostname", r.Region)
+		}
+	}
+	if n := countAuth(evil.Requests.All(), "Basic"); n != 0 {
+		t.Errorf("the look-alike host received credentials %d times", n)
+	}
+	for _, target := range proxy.Targets() {
+		if target != ecrHost+":443" && target != lookAlike+":443" {
+			t.Errorf("the provider tried to reach %s", target)
+		}
+	}
+}
