@@ -105,6 +105,10 @@ type Options struct {
 	// for AuthHtpasswd they go into a bcrypt htpasswd file and may pull and
 	// push (distribution's htpasswd mode has no per-user rights).
 	Users map[string]string
+	// Authenticate, when set, decides the token server's Basic credentials
+	// instead of Users: for passwords issued elsewhere, such as ECR Public's
+	// GetAuthorizationToken (AuthToken only).
+	Authenticate func(user, password string) bool
 	// PublicRepositories lists repository names, exact or a prefix ending
 	// in "/*" ("*" alone matches all), that anonymous clients may pull
 	// (AuthToken only). Every other repository needs a known user.

@@ -182,6 +182,9 @@ func (r *Registry) checkPassword(user, pass string) bool {
 	if user == "" {
 		return false
 	}
+	if r.opts.Authenticate != nil && user != r.adminUser {
+		return r.opts.Authenticate(user, pass)
+	}
 	want, ok := r.opts.Users[user]
 	if user == r.adminUser {
 		want, ok = r.adminPass, true
