@@ -8,10 +8,11 @@ import (
 
 // Credential kinds, as Describe reports them.
 const (
-	KindBasic     = "basic"
-	KindToken     = "token"
-	KindECR       = "ecr"
-	KindAnonymous = "anonymous"
+	KindBasic         = "basic"
+	KindToken         = "token"
+	KindIdentityToken = "identity token"
+	KindECR           = "ecr"
+	KindAnonymous     = "anonymous"
 )
 
 // described wraps an authenticator with where its credentials come from, so

@@ -23,6 +23,9 @@ type Credentials struct {
 	Password string
 	// Token is a registry bearer token, sent as is.
 	Token string
+	// IdentityToken is an OAuth2 refresh token for the registry's token
+	// realm (what `docker login` stores as identitytoken).
+	IdentityToken string
 	// ECR, when set, gets the password from GetAuthorizationToken.
 	ECR *ecr.Source
 }
@@ -30,7 +33,7 @@ type Credentials struct {
 // Empty reports whether c holds no credentials, in which case the block only
 // carries connection settings and the lookup goes on to the next source.
 func (c Credentials) Empty() bool {
-	return c.Username == "" && c.Password == "" && c.Token == "" && c.ECR == nil
+	return c.Username == "" && c.Password == "" && c.Token == "" && c.IdentityToken == "" && c.ECR == nil
 }
 
 func (c Credentials) authenticator(registry string) authn.Authenticator {
@@ -40,10 +43,19 @@ func (c Credentials) authenticator(registry string) authn.Authenticator {
 		return newECRAuthenticator(c.ECR, origin)
 	case c.Token != "":
 		return described{authn.FromConfig(authn.AuthConfig{RegistryToken: c.Token}), KindToken, "token from " + origin}
+	case c.IdentityToken != "":
+		// The OAuth2 POST sends the identity token as refresh_token; the
+		// fallback GET sends it as the password of Docker's "<token>" user,
+		// which is what registries without OAuth2 (ACR among them) accept.
+		return described{authn.FromConfig(authn.AuthConfig{Username: identityTokenUser, Password: c.IdentityToken, IdentityToken: c.IdentityToken}),
+			KindIdentityToken, "identity token from " + origin}
 	}
 	return described{authn.FromConfig(authn.AuthConfig{Username: c.Username, Password: c.Password}), KindBasic,
 		"username/password from " + origin}
 }
+
+// identityTokenUser is the user name Docker pairs with an identity token.
+const identityTokenUser = "<token>"
 
 // Static is a keychain of credentials given per registry.
 type Static struct {

@@ -77,11 +77,15 @@ func registryDiagnostic(err error) diag.Diagnostic {
 	case registry.ClassTLS:
 		summary = "Registry TLS Error"
 		advice = "The registry's TLS certificate could not be verified or the TLS handshake failed. For a private CA, set " +
-			"ca_cert_pem in its registry block; for a registry that serves plain HTTP, set insecure = true."
+			"ca_cert_pem in its registry block; for a registry that requires a client certificate, client_cert_pem and " +
+			"client_key_pem; for a registry that serves plain HTTP, insecure = true."
 	case registry.ClassDigestMismatch:
 		summary = "Manifest Digest Mismatch"
 		advice = "The content served does not match its digest, so it was not used. A proxy or cache between you and the " +
 			"registry may be altering responses, or the registry is misbehaving; report it to the registry's operator."
+	case registry.ClassNoMatchingPlatform:
+		summary = "No Matching Platform"
+		advice = "Set platform to one the image offers, or remove it to describe the index itself."
 	case registry.ClassUnsupported:
 		summary = "Unsupported Manifest"
 		advice = ""

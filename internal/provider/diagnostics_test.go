@@ -17,18 +17,19 @@ import (
 // detail names the registry and repository and gives advice.
 func TestRegistryDiagnostic(t *testing.T) {
 	summaries := map[registry.Class]string{
-		registry.ClassNotFound:       "Image Not Found",
-		registry.ClassUnauthorized:   "Registry Authentication Failed",
-		registry.ClassDenied:         "Registry Access Denied",
-		registry.ClassRateLimited:    "Registry Rate Limit Reached",
-		registry.ClassNetwork:        "Registry Unreachable",
-		registry.ClassTimeout:        "Registry Request Timed Out",
-		registry.ClassTLS:            "Registry TLS Error",
-		registry.ClassMalformed:      "Malformed Registry Response",
-		registry.ClassDigestMismatch: "Manifest Digest Mismatch",
-		registry.ClassUnsupported:    "Unsupported Manifest",
-		registry.ClassUnknown:        "Registry Request Failed",
-		registry.ClassCredentials:    "Registry Credentials Unavailable",
+		registry.ClassNotFound:           "Image Not Found",
+		registry.ClassUnauthorized:       "Registry Authentication Failed",
+		registry.ClassDenied:             "Registry Access Denied",
+		registry.ClassRateLimited:        "Registry Rate Limit Reached",
+		registry.ClassNetwork:            "Registry Unreachable",
+		registry.ClassTimeout:            "Registry Request Timed Out",
+		registry.ClassTLS:                "Registry TLS Error",
+		registry.ClassMalformed:          "Malformed Registry Response",
+		registry.ClassDigestMismatch:     "Manifest Digest Mismatch",
+		registry.ClassUnsupported:        "Unsupported Manifest",
+		registry.ClassUnknown:            "Registry Request Failed",
+		registry.ClassCredentials:        "Registry Credentials Unavailable",
+		registry.ClassNoMatchingPlatform: "No Matching Platform",
 	}
 	for class, want := range summaries {
 		d := registryDiagnostic(&registry.Error{Class: class, Registry: "ghcr.io", Repository: "o/app", Identifier: "v1",

@@ -2,16 +2,22 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/platform"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/validators"
 )
 
@@ -37,7 +43,44 @@ type manifestModel struct {
 	PinnedReference types.String `tfsdk:"pinned_reference"`
 	ManifestJSON    types.String `tfsdk:"manifest_json"`
 	Annotations     types.Map    `tfsdk:"annotations"`
+	Platform        types.String `tfsdk:"platform"`
+	ArtifactType    types.String `tfsdk:"artifact_type"`
+	SubjectDigest   types.String `tfsdk:"subject_digest"`
+	Manifests       types.List   `tfsdk:"manifests"`
+	ImageDigest     types.String `tfsdk:"image_digest"`
+	ImageMediaType  types.String `tfsdk:"image_media_type"`
+	ConfigDigest    types.String `tfsdk:"config_digest"`
+	ConfigMediaType types.String `tfsdk:"config_media_type"`
+	Layers          types.List   `tfsdk:"layers"`
+	OS              types.String `tfsdk:"os"`
+	Architecture    types.String `tfsdk:"architecture"`
+	Variant         types.String `tfsdk:"variant"`
+	Created         types.String `tfsdk:"created"`
+	Labels          types.Map    `tfsdk:"labels"`
 }
+
+// The object types of manifests, their platform, and layers.
+var (
+	platformAttrTypes = map[string]attr.Type{
+		"os":           types.StringType,
+		"architecture": types.StringType,
+		"variant":      types.StringType,
+		"os_version":   types.StringType,
+	}
+	manifestEntryAttrTypes = map[string]attr.Type{
+		"digest":      types.StringType,
+		"media_type":  types.StringType,
+		"size":        types.Int64Type,
+		"platform":    types.ObjectType{AttrTypes: platformAttrTypes},
+		"annotations": types.MapType{ElemType: types.StringType},
+	}
+	layerAttrTypes = map[string]attr.Type{
+		"digest":      types.StringType,
+		"media_type":  types.StringType,
+		"size":        types.Int64Type,
+		"annotations": types.MapType{ElemType: types.StringType},
+	}
+)
 
 func (d *manifestDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_manifest"
@@ -47,7 +90,13 @@ func (d *manifestDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Resolves an image reference to the digest of the manifest it points to, as `docker pull` " +
 			"would resolve it, and describes that manifest. Pin `pinned_reference` in deployments so that they run " +
-			"exactly the content planned; a tag that moves shows up as a change in the plan.",
+			"exactly the content planned; a tag that moves shows up as a change in the plan.\n\n" +
+			"Every kind of manifest is read: OCI image manifests and indexes, Docker schema 2 manifests and manifest lists, " +
+			"OCI artifacts (`artifact_type`, `subject_digest`) and indexes nested in indexes. For a single image, the " +
+			"image's config is read too (`os`, `architecture`, `created`, `labels`); for a multi-platform index, `manifests` " +
+			"lists its entries, and `platform` chooses one image, which is then fetched and described the same way. Every " +
+			"manifest and config is checked against its digest. Docker schema 1 manifests, and documents that are both an " +
+			"index and an image, are refused with an error that says so.",
 		Attributes: map[string]schema.Attribute{
 			"reference": schema.StringAttribute{
 				MarkdownDescription: "Any reference `docker pull` accepts: `nginx`, `nginx:1.27`, `ghcr.io/o/app@sha256:…`, " +
@@ -94,6 +143,158 @@ func (d *manifestDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				ElementType:         types.StringType,
 				Computed:            true,
 			},
+			"platform": schema.StringAttribute{
+				MarkdownDescription: "The platform to choose from a multi-platform image, as `os/arch[/variant]`: `linux/amd64`, " +
+					"`linux/arm64`, `linux/arm/v7`, `windows/amd64`. Matched as containerd matches it: `os` and `architecture` " +
+					"exactly after normalisation (`x86_64` is `amd64`, `aarch64` is `arm64`), and the variant, where an omitted one " +
+					"means the architecture's baseline: `arm64` is `arm64/v8`, `arm` is `arm/v7`, `amd64` is `amd64/v1` (so " +
+					"`amd64/v3` is chosen only when asked for). Attestation entries (`unknown/unknown`) are never chosen, nor " +
+					"entries that state no platform; nested indexes are searched, and the first entry that matches, in index " +
+					"order, wins. When no entry matches, the error lists the platforms the index offers. For a reference to a " +
+					"single image, the image's own platform (from its config) must match, else it is an error that says what the " +
+					"image is. `digest` stays the digest of what the reference points to; the chosen image is `image_digest`. " +
+					"Unset by default: an index is then described without choosing an image.",
+				Optional:   true,
+				Validators: []validator.String{validators.Platform()},
+			},
+			"artifact_type": schema.StringAttribute{
+				MarkdownDescription: "The manifest's `artifactType` (OCI 1.1), e.g. `application/vnd.dev.sigstore.bundle.v0.3+json` " +
+					"for a signature; null when the manifest has none, as images do.",
+				Computed: true,
+			},
+			"subject_digest": schema.StringAttribute{
+				MarkdownDescription: "Digest of the manifest's `subject` (OCI 1.1): the image that an artifact such as a signature, " +
+					"SBOM or attestation refers to; null when the manifest has no subject.",
+				Computed: true,
+			},
+			"manifests": schema.ListNestedAttribute{
+				MarkdownDescription: "Every entry of an index (OCI image index or Docker manifest list), in the order the index lists " +
+					"them, attestation entries included; an empty list for an image manifest.",
+				Computed: true,
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"digest": schema.StringAttribute{
+							MarkdownDescription: "Digest of the entry's manifest.",
+							Computed:            true,
+						},
+						"media_type": schema.StringAttribute{
+							MarkdownDescription: "Media type of the entry's manifest: an image manifest, or an index for a nested index.",
+							Computed:            true,
+						},
+						"size": schema.Int64Attribute{
+							MarkdownDescription: "Size of the entry's manifest in bytes.",
+							Computed:            true,
+						},
+						"platform": schema.SingleNestedAttribute{
+							MarkdownDescription: "The platform the index states for the entry. Always an object, so that " +
+								"`m.platform.os` works in a `for` expression; its attributes are null where the entry does not " +
+								"state them, all of them when it states no platform. Attestation entries say `unknown`/`unknown`.",
+							Computed: true,
+							Attributes: map[string]schema.Attribute{
+								"os": schema.StringAttribute{
+									MarkdownDescription: "Operating system, e.g. `linux` or `windows`, as the index writes it.",
+									Computed:            true,
+								},
+								"architecture": schema.StringAttribute{
+									MarkdownDescription: "CPU architecture, e.g. `amd64` or `arm64`, as the index writes it.",
+									Computed:            true,
+								},
+								"variant": schema.StringAttribute{
+									MarkdownDescription: "CPU variant, e.g. `v8` or `v7`; null when not stated.",
+									Computed:            true,
+								},
+								"os_version": schema.StringAttribute{
+									MarkdownDescription: "Operating system version (`os.version`), stated by Windows images, e.g. " +
+										"`10.0.20348.2340`; null when not stated.",
+									Computed: true,
+								},
+							},
+						},
+						"annotations": schema.MapAttribute{
+							MarkdownDescription: "The entry's annotations; empty when it has none.",
+							ElementType:         types.StringType,
+							Computed:            true,
+						},
+					},
+				},
+			},
+			"image_digest": schema.StringAttribute{
+				MarkdownDescription: "Digest of the single-platform image manifest: `digest` itself when the reference points to an " +
+					"image; the entry chosen by `platform` for an index, checked against the bytes served; null for an index " +
+					"when `platform` is not set. Pin `<registry>/<repository>@<image_digest>` where a runtime must get exactly " +
+					"one platform's image (some ECS and Lambda setups).",
+				Computed: true,
+			},
+			"image_media_type": schema.StringAttribute{
+				MarkdownDescription: "Media type of that image manifest; null when there is no single image (an index without `platform`).",
+				Computed:            true,
+			},
+			"config_digest": schema.StringAttribute{
+				MarkdownDescription: "Digest of that image's config blob (the image ID Docker shows); null when there is no single image.",
+				Computed:            true,
+			},
+			"config_media_type": schema.StringAttribute{
+				MarkdownDescription: "Media type of that image's config: `application/vnd.oci.image.config.v1+json` or " +
+					"`application/vnd.docker.container.image.v1+json` for images; something else for artifacts, e.g. " +
+					"`application/vnd.oci.empty.v1+json`. Null when there is no single image.",
+				Computed: true,
+			},
+			"layers": schema.ListNestedAttribute{
+				MarkdownDescription: "The layers of that image, in order (for an artifact, its blobs); an empty list when there is " +
+					"no single image.",
+				Computed: true,
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"digest": schema.StringAttribute{
+							MarkdownDescription: "Digest of the layer blob.",
+							Computed:            true,
+						},
+						"media_type": schema.StringAttribute{
+							MarkdownDescription: "Media type of the layer, e.g. `application/vnd.oci.image.layer.v1.tar+gzip`.",
+							Computed:            true,
+						},
+						"size": schema.Int64Attribute{
+							MarkdownDescription: "Size of the layer blob in bytes (compressed, as stored).",
+							Computed:            true,
+						},
+						"annotations": schema.MapAttribute{
+							MarkdownDescription: "The layer's annotations; empty when it has none.",
+							ElementType:         types.StringType,
+							Computed:            true,
+						},
+					},
+				},
+			},
+			"os": schema.StringAttribute{
+				MarkdownDescription: "Operating system of that image, from its config, e.g. `linux`. Null when there is no single " +
+					"image, or when its config is not an image config (OCI `application/vnd.oci.image.config.v1+json` or Docker " +
+					"`application/vnd.docker.container.image.v1+json`): artifacts such as signatures, SBOMs and Helm charts have " +
+					"other configs, which are not read.",
+				Computed: true,
+			},
+			"architecture": schema.StringAttribute{
+				MarkdownDescription: "CPU architecture of that image, from its config, e.g. `amd64` or `arm64`. Null as `os` is.",
+				Computed:            true,
+			},
+			"variant": schema.StringAttribute{
+				MarkdownDescription: "CPU variant of that image, from its config, e.g. `v8`; null when the config states none, and as `os` is.",
+				Computed:            true,
+			},
+			"created": schema.StringAttribute{
+				MarkdownDescription: "When that image was built, from its config, in RFC 3339 as written there (e.g. " +
+					"`2024-05-01T12:00:00Z`). Null when the config states no time (or Go's zero time " +
+					"`0001-01-01T00:00:00Z`, which tools write when they know none), when it is not RFC 3339, and as `os` is. " +
+					"Reproducible builds often write `1970-01-01T00:00:00Z`, which is reported as is.",
+				Computed: true,
+			},
+			"labels": schema.MapAttribute{
+				MarkdownDescription: "Labels of that image, from its config (`LABEL` in a Dockerfile), such as " +
+					"`org.opencontainers.image.revision` or `org.opencontainers.image.source`. An empty map when there are " +
+					"none, when there is no single image, or when the config is not an image config, so that lookups such as " +
+					"`lookup(labels, \"org.opencontainers.image.revision\", null)` always work.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
 		},
 	}
 }
@@ -113,31 +314,134 @@ func (d *manifestDataSource) Read(ctx context.Context, req datasource.ReadReques
 		resp.Diagnostics.AddAttributeError(path.Root("reference"), "Invalid Image Reference", err.Error()+".")
 		return
 	}
+	var want *platform.Platform
+	if !m.Platform.IsNull() {
+		p, err := platform.Parse(m.Platform.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("platform"), "Invalid Platform", err.Error()+".")
+			return
+		}
+		want = &p
+	}
 	if !d.data.ready(&resp.Diagnostics) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.data.timeout)
 	defer cancel()
-	tflog.Debug(ctx, "resolving image reference", map[string]any{"reference": ref.String()})
+	tflog.Debug(ctx, "resolving image reference", map[string]any{"reference": ref.String(), "platform": m.Platform.ValueString()})
 
-	manifest, err := d.data.client.Manifest(ctx, ref)
+	resolved, err := d.data.client.Resolve(ctx, ref, want)
 	if err != nil {
-		resp.Diagnostics.Append(registryDiagnostic(err))
+		resp.Diagnostics.Append(manifestDiagnostic(err))
 		return
 	}
 
 	m.Registry = types.StringValue(ref.Registry)
 	m.Repository = types.StringValue(ref.Repository)
 	m.Tag = optionalString(ref.Tag)
-	m.Digest = types.StringValue(manifest.Digest)
-	m.MediaType = types.StringValue(manifest.MediaType)
-	m.Size = types.Int64Value(manifest.Size)
-	m.PinnedReference = types.StringValue(ref.Pin(manifest.Digest))
-	m.ManifestJSON = types.StringValue(string(manifest.Raw))
-	annotations, diags := stringMap(ctx, manifest.Annotations)
+	m.Digest = types.StringValue(resolved.Digest)
+	m.MediaType = types.StringValue(resolved.MediaType)
+	m.Size = types.Int64Value(resolved.Size)
+	m.PinnedReference = types.StringValue(ref.Pin(resolved.Digest))
+	m.ManifestJSON = types.StringValue(string(resolved.Raw))
+	m.ArtifactType = optionalString(resolved.ArtifactType)
+	m.SubjectDigest = optionalString(resolved.SubjectDigest)
+	var diags diag.Diagnostics
+	m.Annotations, diags = stringMap(ctx, resolved.Annotations)
 	resp.Diagnostics.Append(diags...)
-	m.Annotations = annotations
+	m.Manifests, diags = manifestEntries(ctx, resolved.Manifests)
+	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(setImage(ctx, &m, resolved.Image)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// setImage fills the attributes of the single-platform image: null strings,
+// an empty list and an empty map when there is none.
+func setImage(ctx context.Context, m *manifestModel, img *registry.Image) diag.Diagnostics {
+	if img == nil {
+		img = &registry.Image{}
+	}
+	m.ImageDigest = optionalString(img.Digest)
+	m.ImageMediaType = optionalString(img.MediaType)
+	m.ConfigDigest = optionalString(img.Config.Digest)
+	m.ConfigMediaType = optionalString(img.Config.MediaType)
+	m.OS = optionalString(img.OS)
+	m.Architecture = optionalString(img.Architecture)
+	m.Variant = optionalString(img.Variant)
+	m.Created = optionalString(img.Created)
+	var diags, d diag.Diagnostics
+	m.Labels, d = stringMap(ctx, img.Labels)
+	diags.Append(d...)
+	layers := make([]attr.Value, 0, len(img.Layers))
+	for _, l := range img.Layers {
+		annotations, d := stringMap(ctx, l.Annotations)
+		diags.Append(d...)
+		obj, d := types.ObjectValue(layerAttrTypes, map[string]attr.Value{
+			"digest":      types.StringValue(l.Digest),
+			"media_type":  optionalString(l.MediaType),
+			"size":        types.Int64Value(l.Size),
+			"annotations": annotations,
+		})
+		diags.Append(d...)
+		layers = append(layers, obj)
+	}
+	m.Layers, d = types.ListValue(types.ObjectType{AttrTypes: layerAttrTypes}, layers)
+	diags.Append(d...)
+	return diags
+}
+
+// manifestEntries converts the entries of an index; an empty list for an
+// image.
+func manifestEntries(ctx context.Context, entries []registry.Descriptor) (types.List, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	values := make([]attr.Value, 0, len(entries))
+	for _, e := range entries {
+		p := e.Platform
+		if p == nil {
+			p = &platform.Platform{}
+		}
+		pv, d := types.ObjectValue(platformAttrTypes, map[string]attr.Value{
+			"os":           optionalString(p.OS),
+			"architecture": optionalString(p.Architecture),
+			"variant":      optionalString(p.Variant),
+			"os_version":   optionalString(p.OSVersion),
+		})
+		diags.Append(d...)
+		annotations, d := stringMap(ctx, e.Annotations)
+		diags.Append(d...)
+		obj, d := types.ObjectValue(manifestEntryAttrTypes, map[string]attr.Value{
+			"digest":      types.StringValue(e.Digest),
+			"media_type":  optionalString(e.MediaType),
+			"size":        types.Int64Value(e.Size),
+			"platform":    pv,
+			"annotations": annotations,
+		})
+		diags.Append(d...)
+		values = append(values, obj)
+	}
+	list, d := types.ListValue(types.ObjectType{AttrTypes: manifestEntryAttrTypes}, values)
+	diags.Append(d...)
+	return list, diags
+}
+
+// manifestDiagnostic is registryDiagnostic, except that a platform the image
+// does not offer is an error on the platform attribute that says what the
+// image offers.
+func manifestDiagnostic(err error) diag.Diagnostic {
+	var e *registry.Error
+	if !errors.As(err, &e) || e.Class != registry.ClassNoMatchingPlatform {
+		return registryDiagnostic(err)
+	}
+	where := fmt.Sprintf("registry %q, repository %q", e.Registry, e.Repository)
+	if e.Identifier != "" {
+		where += fmt.Sprintf(", %s %q", identifierKind(e.Identifier), e.Identifier)
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("platform"), "No Matching Platform",
+		fmt.Sprintf("Reading %s: %s.\n\nSet platform to one the image offers, or remove it to describe the index itself.",
+			where, strings.TrimRight(e.Err.Error(), " \n.")))
 }
 
 // configuredData takes the provider's data in a data source's Configure.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -573,5 +578,483 @@ resource "terraform_data" "pw" {
 			Config:      config,
 			ExpectError: regexp.MustCompile(`(?s)Provider Configuration Not Known Yet.*registry\[0\]\.password`),
 		}},
+	})
+}
+
+// kindsRegistry holds one fixture of every manifest kind the provider reads,
+// in an anonymous registry, and reads them back independently: the bytes as
+// served over plain HTTP, and go-containerregistry's view of them.
+type kindsRegistry struct {
+	t   *testing.T
+	reg *registrytest.Registry
+	tr  *http.Transport
+}
+
+func sha256Of(b []byte) string {
+	s := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(s[:])
+}
+
+func mustJSONBytes(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func descriptorOf(t *testing.T, img v1.Image, p *v1.Platform, annotations map[string]string) map[string]any {
+	t.Helper()
+	raw, err := img.RawManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, _ := img.MediaType()
+	d := map[string]any{"mediaType": mt, "digest": sha256Of(raw), "size": len(raw)}
+	if p != nil {
+		d["platform"] = p
+	}
+	if annotations != nil {
+		d["annotations"] = annotations
+	}
+	return d
+}
+
+// pushKinds pushes the fixtures:
+//
+//	kinds/oci:1         OCI image: labels, created, two layers, annotations
+//	kinds/docker:1      Docker schema 2 image
+//	kinds/list:1        Docker manifest list: linux/amd64, linux/arm64/v8
+//	kinds/index:1       OCI index: linux/amd64, linux/arm64 (no variant), and
+//	                    BuildKit's attestation entry (unknown/unknown)
+//	kinds/artifact:sbom OCI artifact: artifactType, empty config, subject = kinds/oci:1
+//	kinds/nested:1      OCI index: linux/amd64, and an index (arm/v6, arm/v7)
+func (k *kindsRegistry) pushKinds() {
+	t, reg, ctx := k.t, k.reg, context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	created := time.Date(2024, 5, 1, 12, 30, 0, 0, time.UTC)
+	oci, err := reg.PushImage(ctx, "kinds/oci:1", registrytest.WithLayers(2, 300), registrytest.WithCreated(created),
+		registrytest.WithLabels(map[string]string{"org.opencontainers.image.revision": "4f2a9c1", "org.opencontainers.image.source": "https://example.com/app"}),
+		registrytest.WithAnnotations(map[string]string{"org.opencontainers.image.title": "app"}))
+	must(err)
+	_, err = reg.PushImage(ctx, "kinds/docker:1", registrytest.WithMediaType(registrytest.Docker),
+		registrytest.WithLabels(map[string]string{"maintainer": "ops"}))
+	must(err)
+	_, err = reg.PushIndex(ctx, "kinds/list:1", []v1.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64", Variant: "v8"}},
+		registrytest.WithMediaType(registrytest.Docker))
+	must(err)
+
+	// An index as BuildKit writes it, attestation entry included.
+	amd, err := reg.PushImage(ctx, "kinds/index:amd64", registrytest.WithCreated(created))
+	must(err)
+	arm, err := reg.PushImage(ctx, "kinds/index:arm64", registrytest.WithPlatform(v1.Platform{OS: "linux", Architecture: "arm64"}))
+	must(err)
+	att, err := reg.PushImage(ctx, "kinds/index:att", registrytest.WithPlatform(v1.Platform{OS: "unknown", Architecture: "unknown"}))
+	must(err)
+	amdDigest, _ := amd.Digest()
+	index := mustJSONBytes(t, map[string]any{
+		"schemaVersion": 2,
+		"mediaType":     types.OCIImageIndex,
+		"manifests": []any{
+			descriptorOf(t, amd, &v1.Platform{OS: "linux", Architecture: "amd64"}, nil),
+			descriptorOf(t, arm, &v1.Platform{OS: "linux", Architecture: "arm64"}, nil),
+			descriptorOf(t, att, &v1.Platform{OS: "unknown", Architecture: "unknown"}, map[string]string{
+				"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": amdDigest.String(),
+			}),
+		},
+		"annotations": map[string]string{"org.opencontainers.image.created": "2024-05-01T12:30:00Z"},
+	})
+	must(reg.PushRaw(ctx, "kinds/index", "1", string(types.OCIImageIndex), index))
+
+	// An artifact (an SBOM) that refers to kinds/oci:1.
+	empty := []byte("{}")
+	_, err = reg.PushBlob(ctx, "kinds/artifact", empty)
+	must(err)
+	sbom := []byte(`{"spdxVersion":"SPDX-2.3","name":"app"}`)
+	_, err = reg.PushBlob(ctx, "kinds/artifact", sbom)
+	must(err)
+	ociRaw, _ := oci.RawManifest()
+	artifact := mustJSONBytes(t, map[string]any{
+		"schemaVersion": 2,
+		"mediaType":     types.OCIManifestSchema1,
+		"artifactType":  "application/spdx+json",
+		"config":        map[string]any{"mediaType": "application/vnd.oci.empty.v1+json", "digest": sha256Of(empty), "size": len(empty)},
+		"layers": []any{map[string]any{"mediaType": "application/spdx+json", "digest": sha256Of(sbom), "size": len(sbom),
+			"annotations": map[string]string{"org.opencontainers.image.title": "sbom.spdx.json"}}},
+		"subject": map[string]any{"mediaType": types.OCIManifestSchema1, "digest": sha256Of(ociRaw), "size": len(ociRaw)},
+	})
+	must(reg.PushRaw(ctx, "kinds/artifact", "sbom", string(types.OCIManifestSchema1), artifact))
+
+	// An index whose second entry is an index.
+	inner, err := reg.PushIndex(ctx, "kinds/nested:inner", []v1.Platform{{OS: "linux", Architecture: "arm", Variant: "v6"}, {OS: "linux", Architecture: "arm", Variant: "v7"}})
+	must(err)
+	innerRaw, _ := inner.RawManifest()
+	namd, err := reg.PushImage(ctx, "kinds/nested:amd64")
+	must(err)
+	nested := mustJSONBytes(t, map[string]any{
+		"schemaVersion": 2,
+		"mediaType":     types.OCIImageIndex,
+		"manifests": []any{
+			descriptorOf(t, namd, &v1.Platform{OS: "linux", Architecture: "amd64"}, nil),
+			map[string]any{"mediaType": types.OCIImageIndex, "digest": sha256Of(innerRaw), "size": len(innerRaw)},
+		},
+	})
+	must(reg.PushRaw(ctx, "kinds/nested", "1", string(types.OCIImageIndex), nested))
+}
+
+// served returns a manifest's bytes exactly as the registry serves them.
+func (k *kindsRegistry) served(repo, identifier string) []byte {
+	k.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, k.reg.URL+"/v2/"+repo+"/manifests/"+identifier, nil)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	req.Header.Set("Accept", strings.Join([]string{string(types.OCIImageIndex), string(types.OCIManifestSchema1),
+		string(types.DockerManifestList), string(types.DockerManifestSchema2)}, ", "))
+	return k.fetch(req)
+}
+
+// blob returns a blob's bytes as served.
+func (k *kindsRegistry) blob(repo, digest string) []byte {
+	k.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, k.reg.URL+"/v2/"+repo+"/blobs/"+digest, nil)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	return k.fetch(req)
+}
+
+func (k *kindsRegistry) fetch(req *http.Request) []byte {
+	k.t.Helper()
+	resp, err := (&http.Client{Transport: k.tr}).Do(req)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		k.t.Fatalf("%s: %s %v", req.URL, resp.Status, err)
+	}
+	return b
+}
+
+func (k *kindsRegistry) ref(s string) name.Reference {
+	k.t.Helper()
+	r, err := name.ParseReference(k.reg.Host+"/"+s, name.Insecure)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	return r
+}
+
+// ggcrDescriptor is go-containerregistry's own read of a reference.
+func (k *kindsRegistry) ggcrDescriptor(s string) *remote.Descriptor {
+	k.t.Helper()
+	d, err := remote.Get(k.ref(s), remote.WithTransport(k.tr))
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	return d
+}
+
+// entry finds the digest of the index entry pred selects, as
+// go-containerregistry lists the entries of the index at s.
+func (k *kindsRegistry) entry(s string, pred func(v1.Descriptor) bool) string {
+	k.t.Helper()
+	idx, err := k.ggcrDescriptor(s).ImageIndex()
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	for _, d := range im.Manifests {
+		if pred(d) {
+			return d.Digest.String()
+		}
+	}
+	k.t.Fatalf("no entry of %s matches", s)
+	return ""
+}
+
+// linuxPlatform selects the index entry for linux/arch[/variant].
+func linuxPlatform(arch, variant string) func(v1.Descriptor) bool {
+	return func(d v1.Descriptor) bool {
+		return d.Platform != nil && d.Platform.OS == "linux" && d.Platform.Architecture == arch && d.Platform.Variant == variant
+	}
+}
+
+func stringOrNull(s string) knownvalue.Check {
+	if s == "" {
+		return knownvalue.Null()
+	}
+	return knownvalue.StringExact(s)
+}
+
+func mapChecks(m map[string]string) knownvalue.Check {
+	checks := map[string]knownvalue.Check{}
+	for k, v := range m {
+		checks[k] = knownvalue.StringExact(v)
+	}
+	return knownvalue.MapExact(checks)
+}
+
+// expect lists a check of every attribute of data source addr, which reads
+// repo:tag (with platform, choosing the image at childDigest: "" for none),
+// against the bytes served and go-containerregistry's reading of them.
+func (k *kindsRegistry) expect(addr, repo, tag, childDigest string) []statecheck.StateCheck {
+	t := k.t
+	t.Helper()
+	at := tfjsonpath.New[string]
+	raw := k.served(repo, tag)
+	desc := k.ggcrDescriptor(repo + ":" + tag)
+	if desc.Digest.String() != sha256Of(raw) {
+		t.Fatalf("%s: go-containerregistry reads digest %s, the bytes served hash to %s", addr, desc.Digest, sha256Of(raw))
+	}
+	checks := []statecheck.StateCheck{
+		statecheck.ExpectKnownValue(addr, at("registry"), knownvalue.StringExact(k.reg.Host)),
+		statecheck.ExpectKnownValue(addr, at("repository"), knownvalue.StringExact(repo)),
+		statecheck.ExpectKnownValue(addr, at("tag"), knownvalue.StringExact(tag)),
+		statecheck.ExpectKnownValue(addr, at("digest"), knownvalue.StringExact(sha256Of(raw))),
+		statecheck.ExpectKnownValue(addr, at("media_type"), knownvalue.StringExact(string(desc.MediaType))),
+		statecheck.ExpectKnownValue(addr, at("size"), knownvalue.Int64Exact(int64(len(raw)))),
+		statecheck.ExpectKnownValue(addr, at("pinned_reference"), knownvalue.StringExact(k.reg.Host+"/"+repo+"@"+sha256Of(raw))),
+		statecheck.ExpectKnownValue(addr, at("manifest_json"), knownvalue.StringExact(string(raw))),
+	}
+	var annotations map[string]string
+	var artifactType, subject string
+	entries := []knownvalue.Check{}
+	if desc.MediaType.IsIndex() {
+		idx, err := desc.ImageIndex()
+		if err != nil {
+			t.Fatal(err)
+		}
+		im, err := idx.IndexManifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		annotations, artifactType = im.Annotations, im.ArtifactType
+		if im.Subject != nil {
+			subject = im.Subject.Digest.String()
+		}
+		for _, e := range im.Manifests {
+			p := v1.Platform{}
+			if e.Platform != nil {
+				p = *e.Platform
+			}
+			entries = append(entries, knownvalue.ObjectExact(map[string]knownvalue.Check{
+				"digest":     knownvalue.StringExact(e.Digest.String()),
+				"media_type": knownvalue.StringExact(string(e.MediaType)),
+				"size":       knownvalue.Int64Exact(e.Size),
+				"platform": knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"os": stringOrNull(p.OS), "architecture": stringOrNull(p.Architecture),
+					"variant": stringOrNull(p.Variant), "os_version": stringOrNull(p.OSVersion),
+				}),
+				"annotations": mapChecks(e.Annotations),
+			}))
+		}
+	} else {
+		img, err := desc.Image()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := img.Manifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		annotations, artifactType = m.Annotations, m.ArtifactType
+		if m.Subject != nil {
+			subject = m.Subject.Digest.String()
+		}
+		childDigest = desc.Digest.String()
+	}
+	checks = append(checks,
+		statecheck.ExpectKnownValue(addr, at("annotations"), mapChecks(annotations)),
+		statecheck.ExpectKnownValue(addr, at("artifact_type"), stringOrNull(artifactType)),
+		statecheck.ExpectKnownValue(addr, at("subject_digest"), stringOrNull(subject)),
+		statecheck.ExpectKnownValue(addr, at("manifests"), knownvalue.ListExact(entries)),
+	)
+	return append(checks, k.expectImage(addr, repo, childDigest)...)
+}
+
+// expectImage checks the single-platform image attributes against
+// go-containerregistry's reading of the image at digest ("" for none).
+func (k *kindsRegistry) expectImage(addr, repo, digest string) []statecheck.StateCheck {
+	t := k.t
+	t.Helper()
+	at := tfjsonpath.New[string]
+	if digest == "" {
+		checks := []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(addr, at("layers"), knownvalue.ListExact([]knownvalue.Check{})),
+			statecheck.ExpectKnownValue(addr, at("labels"), knownvalue.MapExact(map[string]knownvalue.Check{})),
+		}
+		for _, a := range []string{"image_digest", "image_media_type", "config_digest", "config_media_type", "os", "architecture", "variant", "created"} {
+			checks = append(checks, statecheck.ExpectKnownValue(addr, at(a), knownvalue.Null()))
+		}
+		return checks
+	}
+	raw := k.served(repo, digest)
+	if sha256Of(raw) != digest {
+		t.Fatalf("%s: the image served for %s hashes to %s", addr, digest, sha256Of(raw))
+	}
+	img, err := remote.Image(k.ref(repo+"@"+digest), remote.WithTransport(k.tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, _ := img.MediaType()
+	m, err := img.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sha256Of(k.blob(repo, m.Config.Digest.String())); got != m.Config.Digest.String() {
+		t.Fatalf("%s: the config served hashes to %s, not %s", addr, got, m.Config.Digest)
+	}
+	layers := []knownvalue.Check{}
+	for _, l := range m.Layers {
+		layers = append(layers, knownvalue.ObjectExact(map[string]knownvalue.Check{
+			"digest":      knownvalue.StringExact(l.Digest.String()),
+			"media_type":  knownvalue.StringExact(string(l.MediaType)),
+			"size":        knownvalue.Int64Exact(l.Size),
+			"annotations": mapChecks(l.Annotations),
+		}))
+	}
+	// The config is read only when it is an image config; an artifact's
+	// os, architecture, variant and created are null and its labels empty.
+	var cf v1.ConfigFile
+	if m.Config.MediaType == types.OCIConfigJSON || m.Config.MediaType == types.DockerConfigJSON {
+		c, err := img.ConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf = *c
+	}
+	created := ""
+	if !cf.Created.IsZero() {
+		created = cf.Created.Format(time.RFC3339Nano)
+	}
+	return []statecheck.StateCheck{
+		statecheck.ExpectKnownValue(addr, at("image_digest"), knownvalue.StringExact(digest)),
+		statecheck.ExpectKnownValue(addr, at("image_media_type"), knownvalue.StringExact(string(mt))),
+		statecheck.ExpectKnownValue(addr, at("config_digest"), knownvalue.StringExact(m.Config.Digest.String())),
+		statecheck.ExpectKnownValue(addr, at("config_media_type"), knownvalue.StringExact(string(m.Config.MediaType))),
+		statecheck.ExpectKnownValue(addr, at("layers"), knownvalue.ListExact(layers)),
+		statecheck.ExpectKnownValue(addr, at("os"), stringOrNull(cf.OS)),
+		statecheck.ExpectKnownValue(addr, at("architecture"), stringOrNull(cf.Architecture)),
+		statecheck.ExpectKnownValue(addr, at("variant"), stringOrNull(cf.Variant)),
+		statecheck.ExpectKnownValue(addr, at("created"), stringOrNull(created)),
+		statecheck.ExpectKnownValue(addr, at("labels"), mapChecks(cf.Config.Labels)),
+	}
+}
+
+// wrapped compiles a pattern for Terraform's output, which wraps lines:
+// every space matches any white space, and '.' matches newlines.
+func wrapped(pattern string) *regexp.Regexp {
+	return regexp.MustCompile("(?s)" + strings.ReplaceAll(pattern, " ", `\s+`))
+}
+
+// manifestWithPlatform renders an imageinfo_manifest data source.
+func manifestWithPlatform(name, ref, platform string) string {
+	s := fmt.Sprintf("data \"imageinfo_manifest\" %q {\n  reference = %q\n", name, ref)
+	if platform != "" {
+		s += fmt.Sprintf("  platform  = %q\n", platform)
+	}
+	return s + "}\n"
+}
+
+// TestAccManifest_Kinds is the differential test: for every manifest kind,
+// with and without platform, every attribute equals what the registry served
+// and what go-containerregistry computes for the same object. It also covers
+// platform selection (arm64 is arm64/v8 both ways, arm is arm/v7, nested
+// indexes, never the attestation entry) and the platform errors.
+func TestAccManifest_Kinds(t *testing.T) {
+	// Two documents no push tool writes, served in front of the registry: a
+	// manifest that is both index and image (CVE-2021-41190), and an index
+	// whose linux/ppc64le entry is a Docker schema 1 manifest.
+	ambiguous := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json",` +
+		`"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:` + strings.Repeat("a", 64) + `","size":2}],` +
+		`"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:` + strings.Repeat("b", 64) + `","size":2}]}`
+	legacy := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` +
+		`{"mediaType":"application/vnd.docker.distribution.manifest.v1+prettyjws","digest":"sha256:` + strings.Repeat("c", 64) + `","size":2,` +
+		`"platform":{"os":"linux","architecture":"ppc64le"}}]}`
+	serve := func(body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/vnd.oci.image.index.v1+json")
+			w.Header().Set("Docker-Content-Digest", sha256Of([]byte(body)))
+			_, _ = io.WriteString(w, body)
+		}
+	}
+	reg := registrytest.New(t, registrytest.Options{Wrap: func(h http.Handler) http.Handler {
+		h = registrytest.Fault(registrytest.Match("GET", "/v2/kinds/ambiguous/manifests/"), serve(ambiguous))(h)
+		return registrytest.Fault(registrytest.Match("GET", "/v2/kinds/legacy/manifests/"), serve(legacy))(h)
+	}})
+	k := &kindsRegistry{t: t, reg: reg, tr: reg.HTTPTransport()}
+	t.Cleanup(k.tr.CloseIdleConnections)
+	k.pushKinds()
+	h := reg.Host
+
+	innerDigest := k.entry("kinds/nested:1", func(d v1.Descriptor) bool { return d.MediaType.IsIndex() })
+	cases := []struct {
+		name, repo, platform string
+		child                string // digest of the image chosen; "" for an index without platform
+	}{
+		{"oci", "kinds/oci", "", ""},
+		{"oci_own_platform", "kinds/oci", "linux/amd64", ""},
+		{"docker", "kinds/docker", "", ""},
+		{"list", "kinds/list", "", ""},
+		{"list_arm64", "kinds/list", "linux/arm64", k.entry("kinds/list:1", linuxPlatform("arm64", "v8"))},
+		{"index", "kinds/index", "", ""},
+		{"index_amd64", "kinds/index", "linux/amd64", k.entry("kinds/index:1", linuxPlatform("amd64", ""))},
+		{"index_arm64_v8", "kinds/index", "linux/arm64/v8", k.entry("kinds/index:1", linuxPlatform("arm64", ""))},
+		{"artifact", "kinds/artifact", "", ""},
+		{"nested", "kinds/nested", "", ""},
+		{"nested_arm_v6", "kinds/nested", "linux/arm/v6", k.entry("kinds/nested@"+innerDigest, linuxPlatform("arm", "v6"))},
+		{"nested_arm", "kinds/nested", "linux/arm", k.entry("kinds/nested@"+innerDigest, linuxPlatform("arm", "v7"))},
+	}
+	var config strings.Builder
+	config.WriteString(providerConfig(""))
+	var checks []statecheck.StateCheck
+	for _, c := range cases {
+		tag := "1"
+		if c.repo == "kinds/artifact" {
+			tag = "sbom"
+		}
+		config.WriteString(manifestWithPlatform(c.name, h+"/"+c.repo+":"+tag, c.platform))
+		checks = append(checks, k.expect("data.imageinfo_manifest."+c.name, c.repo, tag, c.child)...)
+	}
+
+	step := func(ref, platform, want string) resource.TestStep {
+		return resource.TestStep{
+			Config:      providerConfig("") + manifestWithPlatform("x", ref, platform),
+			ExpectError: wrapped(want),
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		// The failing steps come first: the last step's configuration is
+		// the one destroyed at the end.
+		Steps: []resource.TestStep{
+			// Caught at validate time.
+			step(h+"/kinds/oci:1", "linux", `Invalid Platform.*is not os/arch\[/variant\]`),
+			// No entry for the platform: the diagnostic lists what exists,
+			// nested entries included, never the attestation.
+			step(h+"/kinds/index:1", "linux/s390x", `No Matching Platform.*repository "kinds/index", tag "1": no image for platform linux/s390x in this index: it offers linux/amd64, linux/arm64 \(attestation`),
+			step(h+"/kinds/nested:1", "linux/arm/v5", `No Matching Platform.*it offers linux/amd64, linux/arm/v6, linux/arm/v7 \(`),
+			step(h+"/kinds/index:1", "unknown/unknown", `No Matching Platform.*it offers linux/amd64, linux/arm64 \(`),
+			// Kinds the provider does not read say what they are.
+			step(h+"/kinds/ambiguous:1", "", `Malformed Registry Response.*repository "kinds/ambiguous".*both "manifests" and "layers"/"config", so it is ambiguous`),
+			step(h+"/kinds/legacy:1", "linux/ppc64le", `Unsupported Manifest.*index entry sha256:c+ \(linux/ppc64le\): this is a Docker schema 1 manifest`),
+			step(h+"/kinds/legacy:1", "linux/amd64", `No Matching Platform.*it offers linux/ppc64le \(`),
+			// A single image: what it is.
+			step(h+"/kinds/oci:1", "linux/arm64", `No Matching Platform.*the reference is a single-platform image for linux/amd64`),
+			step(h+"/kinds/artifact:sbom", "linux/amd64", `No Matching Platform.*the reference is an artifact \(artifact type application/spdx\+json\)`),
+			{Config: config.String(), ConfigStateChecks: checks},
+		},
 	})
 }

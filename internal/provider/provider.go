@@ -11,9 +11,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -54,9 +57,11 @@ type imageinfoProvider struct {
 
 // providerModel is the provider block.
 type providerModel struct {
-	Timeout    types.String    `tfsdk:"timeout"`
-	MaxRetries types.Int64     `tfsdk:"max_retries"`
-	Registries []registryModel `tfsdk:"registry"`
+	DockerConfig     types.Bool      `tfsdk:"docker_config"`
+	DockerConfigPath types.String    `tfsdk:"docker_config_path"`
+	Timeout          types.String    `tfsdk:"timeout"`
+	MaxRetries       types.Int64     `tfsdk:"max_retries"`
+	Registries       []registryModel `tfsdk:"registry"`
 }
 
 // registryModel is one registry block.
@@ -65,9 +70,12 @@ type registryModel struct {
 	Username      types.String `tfsdk:"username"`
 	Password      types.String `tfsdk:"password"`
 	Token         types.String `tfsdk:"token"`
+	IdentityToken types.String `tfsdk:"identity_token"`
 	Insecure      types.Bool   `tfsdk:"insecure"`
 	SkipTLSVerify types.Bool   `tfsdk:"skip_tls_verify"`
 	CACertPEM     types.String `tfsdk:"ca_cert_pem"`
+	ClientCertPEM types.String `tfsdk:"client_cert_pem"`
+	ClientKeyPEM  types.String `tfsdk:"client_key_pem"`
 	ECR           *ecrModel    `tfsdk:"ecr"`
 }
 
@@ -130,6 +138,19 @@ func (p *imageinfoProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"the Docker token flow (Docker Hub, GHCR, ACR, GCR/Artifact Registry, Quay, Harbor) or Basic. " +
 			"Credentials are given per registry in `registry` blocks; registries without one are read anonymously.",
 		Attributes: map[string]schema.Attribute{
+			"docker_config": schema.BoolAttribute{
+				MarkdownDescription: "Read credentials from the Docker config file, as `docker pull` does, for registries " +
+					"that no `registry` block gives credentials for: `credHelpers` and `credsStore` (run through the " +
+					"`docker-credential-<name>` helpers, e.g. `ecr-login`, `gcloud`, `acr-env`, `desktop`), and `auths` " +
+					"(`auth`, `username`/`password`, `identitytoken`, `registrytoken`). A missing file is no error. Defaults to `true`.",
+				Optional: true,
+			},
+			"docker_config_path": schema.StringAttribute{
+				MarkdownDescription: "Path of the Docker config file. Defaults to `$DOCKER_CONFIG/config.json`, else " +
+					"`~/.docker/config.json`.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
 			"timeout": schema.StringAttribute{
 				MarkdownDescription: "Bound on one data source read, every request and retry included, as a duration " +
 					"such as `\"60s\"` or `\"2m\"`. Defaults to `\"60s\"`.",
@@ -148,8 +169,9 @@ func (p *imageinfoProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"registry": schema.ListNestedBlock{
 				MarkdownDescription: "Credentials and connection settings for one registry. Repeat the block for each " +
 					"registry; at most one block per registry. Give at most one kind of credentials: `username` with " +
-					"`password`, `token`, or an `ecr` block. A block with only connection settings (`insecure`, `skip_tls_verify`, " +
-					"`ca_cert_pem`) leaves the registry's credentials to the other sources, or anonymous access.",
+					"`password`, `token`, `identity_token`, or an `ecr` block. A block with only connection settings (`insecure`, `skip_tls_verify`, " +
+					"`ca_cert_pem`, client certificates) leaves the registry's credentials to the next sources: the Docker config, " +
+					"ECR for ECR hostnames, then anonymous access.",
 				NestedObject: schema.NestedBlockObject{
 					Attributes: map[string]schema.Attribute{
 						"address": schema.StringAttribute{
@@ -177,6 +199,24 @@ func (p *imageinfoProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 								"The registry's challenge is not consulted for it, so it must be valid for pulling the repositories read.",
 							Optional:  true,
 							Sensitive: true,
+						},
+						"identity_token": schema.StringAttribute{
+							MarkdownDescription: "An OAuth2 refresh token for the registry's token realm (what `docker login` stores as " +
+								"`identitytoken`), such as an ACR refresh token from `az acr login --expose-token`. It is exchanged for pull " +
+								"tokens with `POST grant_type=refresh_token`; where the token server does not support that (it answers " +
+								"404, 405, 400 or 401), with a `GET` sending it as the password, as containerd does.",
+							Optional:  true,
+							Sensitive: true,
+						},
+						"client_cert_pem": schema.StringAttribute{
+							MarkdownDescription: "PEM-encoded client certificate (and any intermediates) for registries that require " +
+								"mutual TLS, given with `client_key_pem`.",
+							Optional: true,
+						},
+						"client_key_pem": schema.StringAttribute{
+							MarkdownDescription: "PEM-encoded private key of `client_cert_pem`.",
+							Optional:            true,
+							Sensitive:           true,
 						},
 						"insecure": schema.BoolAttribute{
 							MarkdownDescription: "Allow plain HTTP to this registry: HTTPS is tried first, as Docker does for an insecure " +
@@ -297,7 +337,7 @@ func (p *imageinfoProvider) ValidateConfig(ctx context.Context, req provider.Val
 
 func validateRegistryBlock(r registryModel, at path.Path, resp *provider.ValidateConfigResponse) {
 	set := func(v interface{ IsNull() bool }) bool { return !v.IsNull() }
-	hasUser, hasPassword, hasToken := set(r.Username), set(r.Password), set(r.Token)
+	hasUser, hasPassword, hasToken, hasIdentity := set(r.Username), set(r.Password), set(r.Token), set(r.IdentityToken)
 	if hasUser != hasPassword {
 		missing, given := "password", "username"
 		if hasPassword {
@@ -306,19 +346,42 @@ func validateRegistryBlock(r registryModel, at path.Path, resp *provider.Validat
 		resp.Diagnostics.AddAttributeError(at.AtName(missing), "Incomplete Registry Credentials",
 			fmt.Sprintf("%s is set but %s is not: Basic credentials need both. For a registry bearer token, use token instead.", given, missing))
 	}
-	if hasToken && (hasUser || hasPassword) {
-		resp.Diagnostics.AddAttributeError(at.AtName("token"), "Conflicting Registry Credentials",
-			"A registry block takes at most one kind of credentials: username with password, token, or an ecr block. Remove one of them.")
+	const oneKind = "A registry block takes at most one kind of credentials: username with password, token, identity_token, or an ecr block."
+	kinds := 0
+	for _, has := range []bool{hasUser || hasPassword, hasToken, hasIdentity} {
+		if has {
+			kinds++
+		}
 	}
-	if r.ECR != nil && (hasUser || hasPassword || hasToken) {
+	if kinds > 1 {
+		attr := "token"
+		if hasIdentity {
+			attr = "identity_token"
+		}
+		resp.Diagnostics.AddAttributeError(at.AtName(attr), "Conflicting Registry Credentials", oneKind+" Remove all but one of them.")
+	}
+	if r.ECR != nil && kinds > 0 {
 		resp.Diagnostics.AddAttributeError(at.AtName("ecr"), "Conflicting Registry Credentials",
-			"A registry block takes at most one kind of credentials: username with password, token, or an ecr block. "+
-				"With ecr, the password comes from GetAuthorizationToken: remove username, password and token.")
+			oneKind+" With ecr, the password comes from GetAuthorizationToken: remove username, password, token and identity_token.")
+	}
+	if set(r.ClientCertPEM) != set(r.ClientKeyPEM) {
+		missing := "client_key_pem"
+		if set(r.ClientKeyPEM) {
+			missing = "client_cert_pem"
+		}
+		resp.Diagnostics.AddAttributeError(at.AtName(missing), "Incomplete Client Certificate",
+			"client_cert_pem and client_key_pem go together: give both for mutual TLS, or neither.")
+	} else if known(r.ClientCertPEM) && known(r.ClientKeyPEM) {
+		if _, err := tls.X509KeyPair([]byte(r.ClientCertPEM.ValueString()), []byte(r.ClientKeyPEM.ValueString())); err != nil {
+			resp.Diagnostics.AddAttributeError(at.AtName("client_cert_pem"), "Invalid Client Certificate",
+				fmt.Sprintf("client_cert_pem and client_key_pem are not a usable certificate and key pair: %v. Give the PEM "+
+					"certificate and its own private key (PKCS #1, PKCS #8 or SEC 1).", err))
+		}
 	}
 	validateECR(r, at, resp)
-	if r.Insecure.ValueBool() && (r.SkipTLSVerify.ValueBool() || set(r.CACertPEM)) {
+	if r.Insecure.ValueBool() && (r.SkipTLSVerify.ValueBool() || set(r.CACertPEM) || set(r.ClientCertPEM)) {
 		resp.Diagnostics.AddAttributeError(at.AtName("insecure"), "Conflicting TLS Settings",
-			"insecure allows plain HTTP, so TLS settings (skip_tls_verify, ca_cert_pem) do not apply with it. "+
+			"insecure allows plain HTTP, so TLS settings (skip_tls_verify, ca_cert_pem, client certificates) do not apply with it. "+
 				"Keep insecure for a registry that serves plain HTTP, or the TLS settings for one that serves HTTPS.")
 	}
 	if r.SkipTLSVerify.ValueBool() && set(r.CACertPEM) {
@@ -393,14 +456,16 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 		}
 		host, err := hostOptions(r)
 		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("registry").AtListIndex(i).AtName("ca_cert_pem"), "Invalid Certificate PEM", err.Error())
+			resp.Diagnostics.AddAttributeError(path.Root("registry").AtListIndex(i), "Invalid TLS Settings",
+				fmt.Sprintf("The TLS settings of this registry block cannot be used: %v.", err))
 			continue
 		}
 		hosts[addr] = host
 		creds[addr] = auth.Credentials{
-			Username: r.Username.ValueString(),
-			Password: r.Password.ValueString(),
-			Token:    r.Token.ValueString(),
+			Username:      r.Username.ValueString(),
+			Password:      r.Password.ValueString(),
+			Token:         r.Token.ValueString(),
+			IdentityToken: r.IdentityToken.ValueString(),
 		}
 		if r.ECR != nil {
 			src, err := ecrCache.Source(r.ECR.config(), addr)
@@ -421,9 +486,19 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 
+	// The order of DESIGN.md: registry blocks, the Docker config, ECR
+	// hostnames, anonymous.
+	var sources []authn.Keychain
+	if cfg.DockerConfig.IsNull() || cfg.DockerConfig.ValueBool() {
+		dc := auth.NewDockerConfig(cfg.DockerConfigPath.ValueString())
+		tflog.Debug(ctx, "reading credentials from the Docker config", map[string]any{"path": dc.Path()})
+		sources = append(sources, dc)
+	}
+	sources = append(sources, auth.ECRHosts{Cache: ecrCache})
+
 	data := &providerData{
 		client: registry.New(registry.Options{
-			Keychain:   auth.Keychain(auth.NewStatic(creds), auth.ECRHosts{Cache: ecrCache}),
+			Keychain:   auth.Keychain(auth.NewStatic(creds), sources...),
 			Hosts:      hosts,
 			MaxRetries: maxRetries,
 			UserAgent:  "terraform-provider-imageinfo/" + p.version,
@@ -438,6 +513,8 @@ func credentialKind(c auth.Credentials) string {
 	switch {
 	case c.ECR != nil:
 		return "ecr"
+	case c.IdentityToken != "":
+		return "identity token"
 	case c.Token != "":
 		return "token"
 	case c.Username != "":
@@ -448,7 +525,7 @@ func credentialKind(c auth.Credentials) string {
 
 func hostOptions(r registryModel) (registry.HostOptions, error) {
 	h := registry.HostOptions{Insecure: r.Insecure.ValueBool()}
-	if r.SkipTLSVerify.ValueBool() || !r.CACertPEM.IsNull() {
+	if r.SkipTLSVerify.ValueBool() || !r.CACertPEM.IsNull() || !r.ClientCertPEM.IsNull() {
 		tc := &tls.Config{MinVersion: tls.VersionTLS12}
 		if r.SkipTLSVerify.ValueBool() {
 			tc.InsecureSkipVerify = true //nolint:gosec // The user asked for it, and the attribute's description says what it costs.
@@ -467,6 +544,13 @@ func hostOptions(r registryModel) (registry.HostOptions, error) {
 			}
 			tc.RootCAs = pool
 		}
+		if !r.ClientCertPEM.IsNull() {
+			pair, err := tls.X509KeyPair([]byte(r.ClientCertPEM.ValueString()), []byte(r.ClientKeyPEM.ValueString()))
+			if err != nil {
+				return h, fmt.Errorf("client_cert_pem and client_key_pem: %w", err)
+			}
+			tc.Certificates = []tls.Certificate{pair}
+		}
 		h.TLS = tc
 	}
 	return h, nil
@@ -480,6 +564,8 @@ func unknownSettings(cfg providerModel) []string {
 			out = append(out, name)
 		}
 	}
+	check("docker_config", cfg.DockerConfig)
+	check("docker_config_path", cfg.DockerConfigPath)
 	check("timeout", cfg.Timeout)
 	check("max_retries", cfg.MaxRetries)
 	for i, r := range cfg.Registries {
@@ -488,6 +574,9 @@ func unknownSettings(cfg providerModel) []string {
 		check(p+"username", r.Username)
 		check(p+"password", r.Password)
 		check(p+"token", r.Token)
+		check(p+"identity_token", r.IdentityToken)
+		check(p+"client_cert_pem", r.ClientCertPEM)
+		check(p+"client_key_pem", r.ClientKeyPEM)
 		check(p+"insecure", r.Insecure)
 		check(p+"skip_tls_verify", r.SkipTLSVerify)
 		check(p+"ca_cert_pem", r.CACertPEM)
@@ -506,5 +595,14 @@ func (p *imageinfoProvider) Resources(context.Context) []func() resource.Resourc
 func (p *imageinfoProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		newManifestDataSource,
+		newTagsDataSource,
+	}
+}
+
+// Functions are pure: they never use the client or the configuration.
+func (p *imageinfoProvider) Functions(context.Context) []func() function.Function {
+	return []func() function.Function{
+		newParseReferenceFunction,
+		newPinFunction,
 	}
 }

@@ -30,6 +30,10 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("TF_CLI_CONFIG_FILE", cliConfig)
+	// Nor the developer's Docker credentials: tests that want a Docker
+	// config write their own.
+	os.Setenv("DOCKER_CONFIG", filepath.Join(dir, "docker"))
+	os.Unsetenv("DOCKER_AUTH_CONFIG")
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

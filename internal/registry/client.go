@@ -11,7 +11,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 )
 
@@ -30,6 +32,9 @@ type Options struct {
 	MaxRetries int
 	// UserAgent names the provider and its version to registries.
 	UserAgent string
+	// TagPageSize is how many tags a page of the tag list asks for (`n`);
+	// 0 means TagPageSize.
+	TagPageSize int
 }
 
 // HostOptions are the connection settings of one registry.
@@ -107,7 +112,7 @@ func newHTTPTransport(tlsConfig *tls.Config) *http.Transport {
 }
 
 func (c *Client) wrapBase(t http.RoundTripper) http.RoundTripper {
-	t = &retryTransport{inner: t, maxRetries: c.opts.MaxRetries}
+	t = &retryTransport{inner: &oauthFallbackTransport{inner: t}, maxRetries: c.opts.MaxRetries}
 	return transport.NewUserAgent(t, c.opts.UserAgent)
 }
 
@@ -151,6 +156,10 @@ func (c *Client) transport(ctx context.Context, ref imageref.Reference) (*repoTr
 		if rt.err != nil {
 			return
 		}
+		kind, source := auth.Describe(rt.auth)
+		tflog.Debug(ctx, "credentials chosen", map[string]any{
+			"registry": ref.Registry, "repository": ref.Repository, "kind": kind, "source": source,
+		})
 		// Only pull scope, ever: this provider reads.
 		rt.rt, rt.err = transport.NewWithContext(ctx, repo.Registry, rt.auth, c.base(ref.Registry), []string{repo.Scope(transport.PullScope)})
 	})

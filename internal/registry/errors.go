@@ -34,6 +34,9 @@ const (
 	// ClassCredentials: the credentials could not be obtained (an ECR API
 	// call, a credential helper), before the registry was asked.
 	ClassCredentials
+	// ClassNoMatchingPlatform: a platform was asked for that the image or
+	// index does not offer. The error says what it offers.
+	ClassNoMatchingPlatform
 )
 
 var classNames = map[Class]string{
@@ -49,6 +52,8 @@ var classNames = map[Class]string{
 	ClassDigestMismatch: "digest mismatch",
 	ClassUnsupported:    "unsupported",
 	ClassCredentials:    "credentials unavailable",
+
+	ClassNoMatchingPlatform: "no matching platform",
 }
 
 func (c Class) String() string { return classNames[c] }
@@ -128,6 +133,13 @@ func classOf(err error, e *Error) Class {
 		return ClassTLS
 	}
 	var terr *transport.Error
+	if errors.As(err, &terr) && terr.StatusCode == http.StatusBadRequest && strings.Contains(terr.Error(), "HTTP request to an HTTPS server") {
+		// go-containerregistry tries plain HTTP after HTTPS for loopback and
+		// insecure registries; this answer proves the registry speaks HTTPS,
+		// so the HTTPS attempt failed in TLS (a handshake the registry broke
+		// off, such as for a missing client certificate).
+		return ClassTLS
+	}
 	if errors.As(err, &terr) {
 		e.StatusCode = terr.StatusCode
 		for _, d := range terr.Errors {
@@ -214,6 +226,10 @@ func isTLSError(err error) bool {
 	var invalidErr x509.CertificateInvalidError
 	var recordErr tls.RecordHeaderError
 	var alert tls.AlertError
+	// An alert from the peer (a registry that wants a client certificate,
+	// or refuses ours) arrives as a net.OpError with Op "remote error".
+	var opErr *net.OpError
+	remoteAlert := errors.As(err, &opErr) && opErr.Op == "remote error"
 	return errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) ||
-		errors.As(err, &invalidErr) || errors.As(err, &recordErr) || errors.As(err, &alert)
+		errors.As(err, &invalidErr) || errors.As(err, &recordErr) || errors.As(err, &alert) || remoteAlert
 }

@@ -39,6 +39,8 @@ func TestClassify(t *testing.T) {
 		{"TLS unknown authority", &net.OpError{Op: "dial", Err: x509.UnknownAuthorityError{}}, ClassTLS},
 		{"TLS joined with a plain-HTTP fallback answer", errors.Join(x509.UnknownAuthorityError{}, terr(400)), ClassTLS},
 		{"deadline", fmt.Errorf("get: %w", context.DeadlineExceeded), ClassTimeout},
+		{"plain-HTTP fallback reached an HTTPS server", &transport.Error{StatusCode: 400, Errors: []transport.Diagnostic{{Message: "Client sent an HTTP request to an HTTPS server."}}}, ClassTLS},
+		{"remote TLS alert", &net.OpError{Op: "remote error", Err: errors.New("tls: certificate required")}, ClassTLS},
 		{"connection refused", &net.OpError{Op: "dial", Err: errors.New("connect: connection refused")}, ClassNetwork},
 		{"dns", &net.DNSError{Err: "no such host", Name: "x.invalid"}, ClassNetwork},
 		{"digest mismatch", &classifiedError{class: ClassDigestMismatch, err: errors.New("x")}, ClassDigestMismatch},

@@ -185,6 +185,19 @@ func verifyDigest(raw []byte, wanted, header string) (string, error) {
 	if expected != "" {
 		algorithm, _, _ = strings.Cut(expected, ":")
 	}
+	got, err := digestOf(algorithm, raw)
+	if err != nil {
+		return "", err
+	}
+	if expected != "" && got != expected {
+		return "", &classifiedError{class: ClassDigestMismatch,
+			err: fmt.Errorf("the manifest served hashes to %s, but %s is %s", got, source, expected)}
+	}
+	return got, nil
+}
+
+// digestOf hashes raw with a digest algorithm registries use.
+func digestOf(algorithm string, raw []byte) (string, error) {
 	var h hash.Hash
 	switch algorithm {
 	case "sha256":
@@ -195,12 +208,7 @@ func verifyDigest(raw []byte, wanted, header string) (string, error) {
 		return "", malformedf("digest algorithm %q is not supported", algorithm)
 	}
 	h.Write(raw)
-	got := algorithm + ":" + hex.EncodeToString(h.Sum(nil))
-	if expected != "" && got != expected {
-		return "", &classifiedError{class: ClassDigestMismatch,
-			err: fmt.Errorf("the manifest served hashes to %s, but %s is %s", got, source, expected)}
-	}
-	return got, nil
+	return algorithm + ":" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // describe decides what kind of manifest raw is, refusing what this provider
@@ -213,8 +221,7 @@ func describe(raw []byte, dgst, contentType string) (*Manifest, error) {
 	contentType, _, _ = strings.Cut(contentType, ";")
 	contentType = strings.TrimSpace(contentType)
 	if f.SchemaVersion == 1 || contentType == string(types.DockerManifestSchema1) || contentType == string(types.DockerManifestSchema1Signed) {
-		return nil, &classifiedError{class: ClassUnsupported,
-			err: errors.New("this is a Docker schema 1 manifest, which registries have deprecated and this provider does not read; push the image again with a current Docker, buildah or crane to get a schema 2 or OCI manifest")}
+		return nil, schema1Error()
 	}
 	if f.SchemaVersion != 2 {
 		return nil, malformedf("manifest has schemaVersion %d, expected 2", f.SchemaVersion)

@@ -149,6 +149,12 @@ type Options struct {
 	// repository does not hold (distribution rejects such a push by
 	// default), for PushRaw fixtures of broken multi-platform images.
 	AllowIncompleteIndexes bool
+	// RequireClientCert makes the registry (not the token server) require
+	// a client certificate signed by this Registry's CA in the TLS
+	// handshake: a client without one fails the handshake. Issue one with
+	// ClientCertificatePEM; HTTPTransport and ClientTLSConfig carry none
+	// (TLS only).
+	RequireClientCert bool
 }
 
 // Registry is a running distribution registry, and for AuthToken its token
@@ -184,6 +190,7 @@ type Registry struct {
 	dir       string
 	tlsConfig *tls.Config // server side; nil without TLS
 	caCert    *x509.Certificate
+	caKey     *ecdsa.PrivateKey // signs client certificates
 
 	adminUser, adminPass string
 	fixtureToken         string
@@ -237,6 +244,9 @@ func Start(ctx context.Context, opts Options) (_ *Registry, rerr error) {
 		return nil, err
 	}
 	if err := validate(opts); err != nil {
+		return nil, err
+	}
+	if err := validateTLS(opts); err != nil {
 		return nil, err
 	}
 	silenceLogs()
@@ -309,6 +319,11 @@ func Start(ctx context.Context, opts Options) (_ *Registry, rerr error) {
 	}
 
 	r.fixtureTransport = r.HTTPTransport()
+	if opts.RequireClientCert {
+		if err := r.giveFixtureClientCert(); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 

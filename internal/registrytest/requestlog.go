@@ -26,6 +26,9 @@ type Request struct {
 	Scopes []string
 	// Status is the status the handler answered with.
 	Status int
+	// ClientCert is the common name of the client certificate the TLS
+	// handshake verified, or "" when none was (Options.RequireClientCert).
+	ClientCert string
 }
 
 // RequestLog records requests a server received. It is safe for concurrent
@@ -117,6 +120,9 @@ func (l *RequestLog) middleware(next http.Handler, withBody bool) http.Handler {
 			Path:     req.URL.Path,
 			RawQuery: req.URL.RawQuery,
 		}}
+		if req.TLS != nil && len(req.TLS.VerifiedChains) > 0 && len(req.TLS.VerifiedChains[0]) > 0 {
+			e.req.ClientCert = req.TLS.VerifiedChains[0][0].Subject.CommonName
+		}
 		if authz := req.Header.Values("Authorization"); len(authz) > 0 {
 			e.req.HasAuthorization = true
 			scheme, _, _ := strings.Cut(authz[0], " ")

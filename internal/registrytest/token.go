@@ -96,7 +96,12 @@ func (r *Registry) tokenGET(w http.ResponseWriter, req *http.Request) {
 		// and the request is served as anonymous, as registries do.
 		if strings.EqualFold(scheme, "basic") {
 			user, pass, ok := req.BasicAuth()
-			if !ok || !r.checkPassword(user, pass) {
+			// A refresh token is accepted as the password too, under any
+			// user name: that is how registries without the OAuth2 POST
+			// (ACR among them) take Docker's identity tokens.
+			if refreshUser, isRefresh := r.lookupRefreshToken(pass); ok && isRefresh {
+				user = refreshUser
+			} else if !ok || !r.checkPassword(user, pass) {
 				unauthorized(w, "invalid username or password")
 				return
 			}

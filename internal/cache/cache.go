@@ -1,0 +1,151 @@
+// Package cache is a content-addressed store of manifests and config blobs on
+// disk, shared by every provider process that points at the same directory.
+//
+// Content is named by its digest, so an entry never goes stale: a tag that
+// moves points at a new digest, and a digest always names the same bytes.
+// Entries are written atomically (a temporary file renamed into place) and
+// hashed again when read, so a torn write, a disk error or a tampered file
+// is a miss, never wrong content.
+package cache
+
+import (
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Store is a content-addressed directory. A nil *Store is a valid, disabled
+// cache: every Get misses and every Put does nothing.
+type Store struct {
+	dir string
+}
+
+// DefaultDir is <user cache dir>/terraform-provider-imageinfo.
+func DefaultDir() (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(base, "terraform-provider-imageinfo"), nil
+}
+
+// Open makes a store in dir, creating it if needed. An empty dir disables
+// caching and returns a nil store.
+func Open(dir string) (*Store, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o700); err != nil {
+		return nil, fmt.Errorf("cache directory %s: %w", dir, err)
+	}
+	return &Store{dir: dir}, nil
+}
+
+// Dir is the store's directory; "" for a disabled store.
+func (s *Store) Dir() string {
+	if s == nil {
+		return ""
+	}
+	return s.dir
+}
+
+// path maps "sha256:<hex>" to blobs/sha256/<hex>, refusing anything that is
+// not a well-formed digest, so that no name can escape the directory.
+func (s *Store) path(digest string) (string, hash.Hash, error) {
+	algorithm, encoded, ok := strings.Cut(digest, ":")
+	var h hash.Hash
+	var size int
+	switch algorithm {
+	case "sha256":
+		h, size = sha256.New(), sha256.Size
+	case "sha512":
+		h, size = sha512.New(), sha512.Size
+	default:
+		return "", nil, fmt.Errorf("digest %q: unsupported algorithm", digest)
+	}
+	if !ok || len(encoded) != 2*size || strings.ToLower(encoded) != encoded {
+		return "", nil, fmt.Errorf("digest %q is malformed", digest)
+	}
+	if _, err := hex.DecodeString(encoded); err != nil {
+		return "", nil, fmt.Errorf("digest %q is malformed", digest)
+	}
+	return filepath.Join(s.dir, "blobs", algorithm, encoded), h, nil
+}
+
+// Get returns the content named by digest, if the store holds it intact.
+// Content over maxSize, or that does not hash to its name, is a miss (and a
+// corrupt entry is removed).
+func (s *Store) Get(digest string, maxSize int64) ([]byte, bool) {
+	if s == nil {
+		return nil, false
+	}
+	p, h, err := s.path(digest)
+	if err != nil {
+		return nil, false
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxSize+1))
+	if err != nil || int64(len(data)) > maxSize {
+		return nil, false
+	}
+	h.Write(data)
+	if digestOf(p, h) != digest {
+		_ = os.Remove(p)
+		return nil, false
+	}
+	return data, true
+}
+
+func digestOf(p string, h hash.Hash) string {
+	return filepath.Base(filepath.Dir(p)) + ":" + hex.EncodeToString(h.Sum(nil))
+}
+
+// Put stores data under digest, after checking that it is that content.
+// Concurrent writers of the same digest write the same bytes, and each
+// renames its own complete file into place, so readers never see a partial
+// entry.
+func (s *Store) Put(digest string, data []byte) error {
+	if s == nil {
+		return nil
+	}
+	p, h, err := s.path(digest)
+	if err != nil {
+		return err
+	}
+	h.Write(data)
+	if got := digestOf(p, h); got != digest {
+		return fmt.Errorf("cache: content hashes to %s, not %s", got, digest)
+	}
+	if _, err := os.Stat(p); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		_ = os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		_ = os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,57 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
+)
+
+// fetchBlob reads a small blob (a config) of ref's repository through the
+// repository's authenticated transport, and checks it against the
+// descriptor's digest and size. Blobs larger than limit are refused before
+// they are read.
+func (c *Client) fetchBlob(ctx context.Context, ref imageref.Reference, rt *repoTransport, d Descriptor, limit int64) ([]byte, error) {
+	if d.Size > limit {
+		return nil, malformedf("the manifest gives its size as %d bytes, more than the %d bytes this provider reads", d.Size, limit)
+	}
+	repo := c.repository(ref)
+	u := fmt.Sprintf("%s://%s/v2/%s/blobs/%s", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), d.Digest)
+	resp, err := c.get(ctx, rt, u, "")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if err := transport.CheckError(resp, http.StatusOK); err != nil {
+		return nil, err
+	}
+	if resp.ContentLength > d.Size {
+		return nil, malformedf("the registry announced %d bytes, but the manifest gives its size as %d", resp.ContentLength, d.Size)
+	}
+	// One byte more than announced, to notice a blob longer than its size.
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, d.Size+1))
+	if err != nil {
+		return nil, err
+	}
+	switch n := int64(len(raw)); {
+	case n > d.Size:
+		return nil, malformedf("the manifest gives its size as %d bytes, but the blob served is longer", d.Size)
+	case n < d.Size:
+		return nil, malformedf("the manifest gives its size as %d bytes, but the blob served is %d bytes", d.Size, n)
+	}
+	algorithm, _, _ := strings.Cut(d.Digest, ":")
+	got, err := digestOf(algorithm, raw)
+	if err != nil {
+		return nil, err
+	}
+	if got != d.Digest {
+		return nil, &classifiedError{class: ClassDigestMismatch,
+			err: fmt.Errorf("the blob served hashes to %s, but the manifest gives its digest as %s", got, d.Digest)}
+	}
+	return raw, nil
+}
