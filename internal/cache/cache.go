@@ -130,6 +130,47 @@ func (s *Store) Put(digest string, data []byte) error {
 	if _, err := os.Stat(p); err == nil {
 		return nil
 	}
+	return writeAtomic(p, data)
+}
+
+// tagPath names the file that remembers which digest a tag pointed to.
+func (s *Store) tagPath(ref string) string {
+	sum := sha256.Sum256([]byte(ref))
+	return filepath.Join(s.dir, "tags", hex.EncodeToString(sum[:]))
+}
+
+// TagDigest returns the digest ref ("registry/repository:tag") pointed to
+// when it was last read. It is a hint, not content: the caller confirms it
+// with the registry (a HEAD) before trusting it.
+func (s *Store) TagDigest(ref string) (string, bool) {
+	if s == nil {
+		return "", false
+	}
+	b, err := os.ReadFile(s.tagPath(ref))
+	if err != nil {
+		return "", false
+	}
+	d := strings.TrimSpace(string(b))
+	if _, _, err := s.path(d); err != nil {
+		return "", false
+	}
+	return d, true
+}
+
+// SetTagDigest remembers the digest ref points to, atomically.
+func (s *Store) SetTagDigest(ref, digest string) error {
+	if s == nil {
+		return nil
+	}
+	if _, _, err := s.path(digest); err != nil {
+		return err
+	}
+	return writeAtomic(s.tagPath(ref), []byte(digest+"\n"))
+}
+
+// writeAtomic writes data to a temporary file beside p and renames it into
+// place, so that readers see the old content or the new, never a mix.
+func writeAtomic(p string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return err
 	}

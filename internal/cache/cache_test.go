@@ -120,3 +120,34 @@ func TestStoreConcurrentWriters(t *testing.T) {
 		t.Errorf("%d files in the store, want 1", len(entries))
 	}
 }
+
+func TestTagDigest(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	ref := "ghcr.io/o/app:v1"
+	if _, ok := s.TagDigest(ref); ok {
+		t.Fatal("hit in an empty store")
+	}
+	d1, d2 := digest([]byte("one")), digest([]byte("two"))
+	if err := s.SetTagDigest(ref, d1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetTagDigest(ref, d2); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := s.TagDigest(ref); !ok || got != d2 {
+		t.Errorf("got %q, %v; want the last digest set", got, ok)
+	}
+	if got, ok := s.TagDigest("ghcr.io/o/app:v2"); ok {
+		t.Errorf("another tag got %q", got)
+	}
+	if err := s.SetTagDigest(ref, "latest"); err == nil {
+		t.Error("a malformed digest was remembered")
+	}
+	var disabled *Store
+	if err := disabled.SetTagDigest(ref, d1); err != nil {
+		t.Error(err)
+	}
+	if _, ok := disabled.TagDigest(ref); ok {
+		t.Error("a disabled store remembered a tag")
+	}
+}

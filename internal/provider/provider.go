@@ -27,6 +27,7 @@ import (
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/cache"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/validators"
@@ -59,6 +60,7 @@ type imageinfoProvider struct {
 type providerModel struct {
 	DockerConfig     types.Bool      `tfsdk:"docker_config"`
 	DockerConfigPath types.String    `tfsdk:"docker_config_path"`
+	CacheDir         types.String    `tfsdk:"cache_dir"`
 	Timeout          types.String    `tfsdk:"timeout"`
 	MaxRetries       types.Int64     `tfsdk:"max_retries"`
 	Registries       []registryModel `tfsdk:"registry"`
@@ -150,6 +152,15 @@ func (p *imageinfoProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 					"`~/.docker/config.json`.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"cache_dir": schema.StringAttribute{
+				MarkdownDescription: "Directory of a content-addressed cache of manifests and image configs, by digest, shared " +
+					"by every run and every Terraform process that uses it. A reference by digest that is cached costs no request; " +
+					"a tag whose last digest is cached costs one `HEAD` (which Docker Hub does not count against its pull limit). " +
+					"Entries are checked against their digests when read, and written atomically. Defaults to " +
+					"`<user cache dir>/terraform-provider-imageinfo` (`$XDG_CACHE_HOME` or `~/.cache` on Linux, " +
+					"`~/Library/Caches` on macOS, `%LocalAppData%` on Windows); `\"\"` turns the cache off.",
+				Optional: true,
 			},
 			"timeout": schema.StringAttribute{
 				MarkdownDescription: "Bound on one data source read, every request and retry included, as a duration " +
@@ -496,8 +507,15 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	sources = append(sources, auth.ECRHosts{Cache: ecrCache})
 
+	store, err := openCache(cfg.CacheDir)
+	if err != nil {
+		resp.Diagnostics.AddAttributeWarning(path.Root("cache_dir"), "Cache Not Available",
+			fmt.Sprintf("The cache cannot be used, so every read asks the registry: %v. Set cache_dir to a writable directory, or to \"\" to turn the cache off.", err))
+	}
+
 	data := &providerData{
 		client: registry.New(registry.Options{
+			Cache:      store,
 			Keychain:   auth.Keychain(auth.NewStatic(creds), sources...),
 			Hosts:      hosts,
 			MaxRetries: maxRetries,
@@ -564,6 +582,7 @@ func unknownSettings(cfg providerModel) []string {
 			out = append(out, name)
 		}
 	}
+	check("cache_dir", cfg.CacheDir)
 	check("docker_config", cfg.DockerConfig)
 	check("docker_config_path", cfg.DockerConfigPath)
 	check("timeout", cfg.Timeout)
@@ -605,4 +624,17 @@ func (p *imageinfoProvider) Functions(context.Context) []func() function.Functio
 		newParseReferenceFunction,
 		newPinFunction,
 	}
+}
+
+// openCache opens the cache_dir setting: the default directory when unset,
+// none when "".
+func openCache(dir types.String) (*cache.Store, error) {
+	if dir.IsNull() {
+		d, err := cache.DefaultDir()
+		if err != nil {
+			return nil, err
+		}
+		return cache.Open(d)
+	}
+	return cache.Open(dir.ValueString())
 }

@@ -34,6 +34,9 @@ func TestMain(m *testing.M) {
 	// config write their own.
 	os.Setenv("DOCKER_CONFIG", filepath.Join(dir, "docker"))
 	os.Unsetenv("DOCKER_AUTH_CONFIG")
+	// The default cache_dir is under the user cache directory: keep it in
+	// the test's own directory.
+	os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -16,9 +16,12 @@ import (
 // repository's authenticated transport, and checks it against the
 // descriptor's digest and size. Blobs larger than limit are refused before
 // they are read.
-func (c *Client) fetchBlob(ctx context.Context, ref imageref.Reference, rt *repoTransport, d Descriptor, limit int64) ([]byte, error) {
+func (c *Client) fetchBlob(ctx context.Context, ref imageref.Reference, rt *session, d Descriptor, limit int64) ([]byte, error) {
 	if d.Size > limit {
 		return nil, malformedf("the manifest gives its size as %d bytes, more than the %d bytes this provider reads", d.Size, limit)
+	}
+	if raw, ok := c.opts.Cache.Get(d.Digest, limit); ok && int64(len(raw)) == d.Size {
+		return raw, nil
 	}
 	repo := c.repository(ref)
 	u := fmt.Sprintf("%s://%s/v2/%s/blobs/%s", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), d.Digest)
@@ -53,5 +56,6 @@ func (c *Client) fetchBlob(ctx context.Context, ref imageref.Reference, rt *repo
 		return nil, &classifiedError{class: ClassDigestMismatch,
 			err: fmt.Errorf("the blob served hashes to %s, but the manifest gives its digest as %s", got, d.Digest)}
 	}
+	_ = c.opts.Cache.Put(d.Digest, raw)
 	return raw, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/cache"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 )
 
@@ -35,6 +36,9 @@ type Options struct {
 	// TagPageSize is how many tags a page of the tag list asks for (`n`);
 	// 0 means TagPageSize.
 	TagPageSize int
+	// Cache, when set, keeps manifests and configs by digest (and the last
+	// digest of each tag) across runs. Nil disables it.
+	Cache *cache.Store
 }
 
 // HostOptions are the connection settings of one registry.
@@ -53,6 +57,8 @@ type Client struct {
 	opts        Options
 	defaultBase http.RoundTripper
 	hostBase    map[string]http.RoundTripper
+	// transports are the connection pools under the bases, for Close.
+	transports []*http.Transport
 
 	mu    sync.Mutex
 	repos map[repoKey]*repoTransport
@@ -82,10 +88,10 @@ func New(opts Options) *Client {
 		hostBase: map[string]http.RoundTripper{},
 		repos:    map[repoKey]*repoTransport{},
 	}
-	c.defaultBase = c.wrapBase(newHTTPTransport(nil))
+	c.defaultBase = c.wrapBase(c.newHTTPTransport(nil))
 	for host, h := range opts.Hosts {
 		if h.TLS != nil {
-			c.hostBase[host] = c.wrapBase(newHTTPTransport(h.TLS))
+			c.hostBase[host] = c.wrapBase(c.newHTTPTransport(h.TLS))
 		}
 	}
 	return c
@@ -93,8 +99,8 @@ func New(opts Options) *Client {
 
 // newHTTPTransport makes a transport of our own, never http.DefaultTransport,
 // so that no setting leaks between providers or into other code.
-func newHTTPTransport(tlsConfig *tls.Config) *http.Transport {
-	return &http.Transport{
+func (c *Client) newHTTPTransport(tlsConfig *tls.Config) *http.Transport {
+	t := &http.Transport{
 		Proxy: http.ProxyFromEnvironment,
 		DialContext: (&net.Dialer{
 			Timeout:   30 * time.Second,
@@ -109,26 +115,19 @@ func newHTTPTransport(tlsConfig *tls.Config) *http.Transport {
 		ExpectContinueTimeout: time.Second,
 		TLSClientConfig:       tlsConfig,
 	}
+	c.transports = append(c.transports, t)
+	return t
 }
 
 func (c *Client) wrapBase(t http.RoundTripper) http.RoundTripper {
 	t = &retryTransport{inner: &oauthFallbackTransport{inner: t}, maxRetries: c.opts.MaxRetries}
-	return transport.NewUserAgent(t, c.opts.UserAgent)
+	return transport.NewUserAgent(newPingCache(t), c.opts.UserAgent)
 }
 
 // Close releases idle connections.
 func (c *Client) Close() {
-	closeIdle(c.defaultBase)
-	for _, t := range c.hostBase {
-		closeIdle(t)
-	}
-}
-
-func closeIdle(t http.RoundTripper) {
-	// The user-agent and retry wrappers hide the *http.Transport; reach it
-	// through CloseIdleConnections where the wrappers forward it, else skip.
-	if ci, ok := t.(interface{ CloseIdleConnections() }); ok {
-		ci.CloseIdleConnections()
+	for _, t := range c.transports {
+		t.CloseIdleConnections()
 	}
 }
 
@@ -174,6 +173,25 @@ func (c *Client) transport(ctx context.Context, ref imageref.Reference) (*repoTr
 		return rt, rt.err
 	}
 	return rt, nil
+}
+
+// session gives one operation access to its repository's authenticated
+// transport, made on first use: an operation the cache answers entirely
+// never pings or authenticates.
+type session struct {
+	c   *Client
+	ref imageref.Reference
+	rt  *repoTransport
+	err error
+}
+
+func (c *Client) session(ref imageref.Reference) *session { return &session{c: c, ref: ref} }
+
+func (s *session) transport(ctx context.Context) (*repoTransport, error) {
+	if s.rt == nil && s.err == nil {
+		s.rt, s.err = s.c.transport(ctx, s.ref)
+	}
+	return s.rt, s.err
 }
 
 // base is the unauthenticated transport for a registry.

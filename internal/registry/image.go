@@ -111,17 +111,15 @@ func isImageConfig(mediaType string) bool {
 func (c *Client) Resolve(ctx context.Context, ref imageref.Reference, want *platform.Platform) (*Resolved, error) {
 	ctx, note := withRateLimitNote(ctx)
 	base := Error{Registry: ref.Registry, Repository: ref.Repository, Identifier: ref.Identifier()}
-	rt, err := c.transport(ctx, ref)
+	s := c.session(ref)
+	r, err := c.resolve(ctx, ref, s, want)
 	if err == nil {
-		var r *Resolved
-		if r, err = c.resolve(ctx, ref, rt, want); err == nil {
-			return r, nil
-		}
+		return r, nil
 	}
-	return nil, c.explain(ctx, err, base, ref, rt, note)
+	return nil, c.explain(ctx, err, base, ref, s, note)
 }
 
-func (c *Client) resolve(ctx context.Context, ref imageref.Reference, rt *repoTransport, want *platform.Platform) (*Resolved, error) {
+func (c *Client) resolve(ctx context.Context, ref imageref.Reference, rt *session, want *platform.Platform) (*Resolved, error) {
 	m, err := c.fetchManifest(ctx, ref, rt)
 	if err != nil {
 		return nil, err
@@ -199,7 +197,7 @@ func noPlatformf(format string, args ...any) error {
 type platformSearch struct {
 	c    *Client
 	ref  imageref.Reference
-	rt   *repoTransport
+	rt   *session
 	want platform.Platform
 
 	offered    []string // platforms seen, in order, without repeats
@@ -337,7 +335,7 @@ func (s *platformSearch) noMatch() error {
 
 // fetchEntry fetches the manifest an index entry points to, by digest, and
 // holds it to the entry's size.
-func (c *Client) fetchEntry(ctx context.Context, ref imageref.Reference, rt *repoTransport, d descriptorDoc) (*Manifest, error) {
+func (c *Client) fetchEntry(ctx context.Context, ref imageref.Reference, rt *session, d descriptorDoc) (*Manifest, error) {
 	child := ref
 	child.Digest = d.Digest
 	m, err := c.fetchManifest(ctx, child, rt)
@@ -360,7 +358,7 @@ func entryError(d descriptorDoc, err error) error {
 
 // image describes an image manifest and reads its config when it is an
 // image config.
-func (c *Client) image(ctx context.Context, ref imageref.Reference, rt *repoTransport, m *Manifest, doc *document) (*Image, error) {
+func (c *Client) image(ctx context.Context, ref imageref.Reference, rt *session, m *Manifest, doc *document) (*Image, error) {
 	if doc.Config == nil {
 		return nil, malformedf("image manifest %s has no config", m.Digest)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/cache"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 )
 
@@ -66,20 +67,18 @@ type manifestFields struct {
 func (c *Client) Manifest(ctx context.Context, ref imageref.Reference) (*Manifest, error) {
 	ctx, note := withRateLimitNote(ctx)
 	base := Error{Registry: ref.Registry, Repository: ref.Repository, Identifier: ref.Identifier()}
-	rt, err := c.transport(ctx, ref)
+	s := c.session(ref)
+	m, err := c.fetchManifest(ctx, ref, s)
 	if err == nil {
-		var m *Manifest
-		if m, err = c.fetchManifest(ctx, ref, rt); err == nil {
-			return m, nil
-		}
+		return m, nil
 	}
-	return nil, c.explain(ctx, err, base, ref, rt, note)
+	return nil, c.explain(ctx, err, base, ref, s, note)
 }
 
 // explain classifies a failure and adds what a diagnostic needs to say what
 // to do: where the credentials came from and, when they were refused, the
 // registry's challenge.
-func (c *Client) explain(ctx context.Context, err error, base Error, ref imageref.Reference, rt *repoTransport, note *rateLimitNote) *Error {
+func (c *Client) explain(ctx context.Context, err error, base Error, ref imageref.Reference, s *session, note *rateLimitNote) *Error {
 	e := classify(err, base)
 	if d, seen := note.get(); seen && e.Class == ClassRateLimited {
 		e.RetryAfter = d
@@ -87,7 +86,7 @@ func (c *Client) explain(ctx context.Context, err error, base Error, ref imagere
 	if e.Class != ClassTimeout && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		e.Class = ClassTimeout
 	}
-	if rt != nil && rt.auth != nil {
+	if rt := s.rt; rt != nil && rt.auth != nil {
 		e.CredentialKind, e.CredentialSource = auth.Describe(rt.auth)
 		if cfg, err := authn.Authorization(ctx, rt.auth); err == nil && cfg != nil {
 			e.username = cfg.Username
@@ -103,10 +102,94 @@ func (c *Client) explain(ctx context.Context, err error, base Error, ref imagere
 	return e
 }
 
-func (c *Client) fetchManifest(ctx context.Context, ref imageref.Reference, rt *repoTransport) (*Manifest, error) {
+// fetchManifest returns the manifest ref points to, from the cache when it
+// can: a reference by digest that is cached costs no request, and a tag whose
+// last digest is cached costs one HEAD to confirm the tag still points there
+// (HEAD does not count against Docker Hub's pull limit). A tag not seen before
+// costs one GET and no HEAD, so a cold cache adds no request.
+func (c *Client) fetchManifest(ctx context.Context, ref imageref.Reference, s *session) (*Manifest, error) {
+	store := c.opts.Cache
+	if ref.Digest != "" {
+		if m := cachedManifest(store, ref.Digest, ""); m != nil {
+			return m, nil
+		}
+		return c.getManifest(ctx, ref, s)
+	}
+	if last, ok := store.TagDigest(ref.String()); ok && cachedManifest(store, last, "") != nil {
+		dgst, contentType, err := c.headManifest(ctx, ref, s)
+		if err != nil {
+			return nil, err
+		}
+		if dgst != "" {
+			if m := cachedManifest(store, dgst, contentType); m != nil {
+				if dgst != last {
+					_ = store.SetTagDigest(ref.String(), dgst)
+				}
+				return m, nil
+			}
+			// The tag moved to content not cached: fetch that content by
+			// its digest, so the body is checked against what HEAD said.
+			byDigest := ref
+			byDigest.Digest = dgst
+			m, err := c.getManifest(ctx, byDigest, s)
+			if err == nil {
+				_ = store.SetTagDigest(ref.String(), m.Digest)
+			}
+			return m, err
+		}
+	}
+	m, err := c.getManifest(ctx, ref, s)
+	if err == nil && store != nil {
+		_ = store.SetTagDigest(ref.String(), m.Digest)
+	}
+	return m, err
+}
+
+// cachedManifest describes a cached manifest; nil when it is not cached or
+// no longer describes as a manifest.
+func cachedManifest(store *cache.Store, dgst, contentType string) *Manifest {
+	raw, ok := store.Get(dgst, MaxManifestSize)
+	if !ok {
+		return nil
+	}
+	m, err := describe(raw, dgst, contentType)
+	if err != nil {
+		return nil
+	}
+	return m
+}
+
+// headManifest asks for the digest a tag points to. It returns "" (and no
+// error) when the registry does not say, or refuses HEAD with 403 or 405 as
+// some do, so that the caller falls back to GET.
+func (c *Client) headManifest(ctx context.Context, ref imageref.Reference, s *session) (dgst, contentType string, err error) {
+	resp, err := c.do(ctx, s, http.MethodHead, c.manifestURL(ref), strings.Join(acceptedMediaTypes, ", "))
+	if err != nil {
+		return "", "", err
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusForbidden, http.StatusMethodNotAllowed:
+		return "", "", nil
+	}
+	if err := transport.CheckError(resp, http.StatusOK); err != nil {
+		return "", "", err
+	}
+	dgst = resp.Header.Get("Docker-Content-Digest")
+	if imageref.ValidateDigest(dgst) != nil {
+		return "", "", nil
+	}
+	return dgst, resp.Header.Get("Content-Type"), nil
+}
+
+func (c *Client) manifestURL(ref imageref.Reference) string {
 	repo := c.repository(ref)
-	u := fmt.Sprintf("%s://%s/v2/%s/manifests/%s", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), ref.Identifier())
-	resp, err := c.get(ctx, rt, u, strings.Join(acceptedMediaTypes, ", "))
+	return fmt.Sprintf("%s://%s/v2/%s/manifests/%s", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), ref.Identifier())
+}
+
+// getManifest fetches a manifest, checks it against its digest and caches it.
+func (c *Client) getManifest(ctx context.Context, ref imageref.Reference, s *session) (*Manifest, error) {
+	resp, err := c.get(ctx, s, c.manifestURL(ref), strings.Join(acceptedMediaTypes, ", "))
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +212,14 @@ func (c *Client) fetchManifest(ctx context.Context, ref imageref.Reference, rt *
 	if err != nil {
 		return nil, err
 	}
-	return describe(raw, dgst, resp.Header.Get("Content-Type"))
+	m, err := describe(raw, dgst, resp.Header.Get("Content-Type"))
+	if err != nil {
+		return nil, err
+	}
+	// Only what described as a manifest is kept; a failure to write the
+	// cache costs a request next time, never a failed read now.
+	_ = c.opts.Cache.Put(dgst, raw)
+	return m, nil
 }
 
 // Invalidator is implemented by authenticators whose credentials can go stale
@@ -139,12 +229,21 @@ type Invalidator interface {
 	Invalidate(refused *authn.AuthConfig)
 }
 
-// get sends an authenticated GET. When the registry refuses credentials that
-// can be refreshed, they are refreshed and the request is sent once more.
-func (c *Client) get(ctx context.Context, rt *repoTransport, url, accept string) (*http.Response, error) {
+// get sends an authenticated GET.
+func (c *Client) get(ctx context.Context, s *session, url, accept string) (*http.Response, error) {
+	return c.do(ctx, s, http.MethodGet, url, accept)
+}
+
+// do sends an authenticated request. When the registry refuses credentials
+// that can be refreshed, they are refreshed and the request is sent once more.
+func (c *Client) do(ctx context.Context, s *session, method, url, accept string) (*http.Response, error) {
+	rt, err := s.transport(ctx)
+	if err != nil {
+		return nil, err
+	}
 	client := &http.Client{Transport: rt.rt}
 	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		req, err := http.NewRequestWithContext(ctx, method, url, nil)
 		if err != nil {
 			return nil, err
 		}

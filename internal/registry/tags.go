@@ -36,14 +36,12 @@ const (
 func (c *Client) Tags(ctx context.Context, ref imageref.Reference) ([]string, error) {
 	ctx, note := withRateLimitNote(ctx)
 	base := Error{Registry: ref.Registry, Repository: ref.Repository}
-	rt, err := c.transport(ctx, ref)
+	s := c.session(ref)
+	tags, err := c.listTags(ctx, ref, s, c.tagPageSize())
 	if err == nil {
-		var tags []string
-		if tags, err = c.listTags(ctx, ref, rt, c.tagPageSize()); err == nil {
-			return tags, nil
-		}
+		return tags, nil
 	}
-	return nil, c.explain(ctx, err, base, ref, rt, note)
+	return nil, c.explain(ctx, err, base, ref, s, note)
 }
 
 func (c *Client) tagPageSize() int {
@@ -57,7 +55,7 @@ type tagPage struct {
 	Tags []string `json:"tags"`
 }
 
-func (c *Client) listTags(ctx context.Context, ref imageref.Reference, rt *repoTransport, pageSize int) ([]string, error) {
+func (c *Client) listTags(ctx context.Context, ref imageref.Reference, rt *session, pageSize int) ([]string, error) {
 	repo := c.repository(ref)
 	first, err := url.Parse(fmt.Sprintf("%s://%s/v2/%s/tags/list?n=%d", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), pageSize))
 	if err != nil {
@@ -99,7 +97,7 @@ func (c *Client) listTags(ctx context.Context, ref imageref.Reference, rt *repoT
 
 // tagPage reads one page of the tag list. unknown reports a NAME_UNKNOWN
 // answer; next is the following page, nil on the last.
-func (c *Client) tagPage(ctx context.Context, rt *repoTransport, first, u *url.URL) (tags []string, next *url.URL, unknown bool, err error) {
+func (c *Client) tagPage(ctx context.Context, rt *session, first, u *url.URL) (tags []string, next *url.URL, unknown bool, err error) {
 	resp, err := c.get(ctx, rt, u.String(), "application/json")
 	if err != nil {
 		return nil, nil, false, err
