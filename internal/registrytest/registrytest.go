@@ -145,6 +145,11 @@ type Options struct {
 	// DisableOAuthPOST is set; the default is 405. Some servers answer 404,
 	// the only status go-containerregistry falls back to GET on.
 	DisabledOAuthPOSTStatus int
+	// Latency delays every answer of the registry and the token server, as
+	// a network round trip would, for benchmarks that should not reward
+	// loopback's zero latency (a process per request costs little there).
+	// Fixture pushes are not delayed.
+	Latency time.Duration
 	// AllowIncompleteIndexes lets an image index reference manifests the
 	// repository does not hold (distribution rejects such a push by
 	// default), for PushRaw fixtures of broken multi-platform images.
@@ -449,6 +454,19 @@ func (r *Registry) isFixture(req *http.Request) bool {
 }
 
 func (r *Registry) serve(ln net.Listener, h http.Handler) {
+	if d := r.opts.Latency; d > 0 {
+		inner := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if v := req.Header.Get(fixtureHeader); v == "" || v != r.fixtureToken {
+				select {
+				case <-time.After(d):
+				case <-req.Context().Done():
+					return
+				}
+			}
+			inner.ServeHTTP(w, req)
+		})
+	}
 	srv := &http.Server{
 		Handler:           r.active.track(h),
 		ReadHeaderTimeout: 10 * time.Second,
