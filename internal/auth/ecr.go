@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -10,38 +9,20 @@ import (
 )
 
 // ecrAuthenticator gives the password of an ECR Source, fetched through
-// GetAuthorizationToken and cached until shortly before it expires.
+// GetAuthorizationToken and cached until shortly before it expires, and
+// says where it comes from.
 type ecrAuthenticator struct {
-	src    *ecr.Source
-	source string
+	described
+	src *ecr.Source
 }
-
-var (
-	_ authn.Authenticator        = ecrAuthenticator{}
-	_ authn.ContextAuthenticator = ecrAuthenticator{}
-)
 
 func newECRAuthenticator(src *ecr.Source, origin string) ecrAuthenticator {
 	what := fmt.Sprintf("ECR GetAuthorizationToken in %s", src.Region())
 	if src.Public() {
 		what = "ECR Public GetAuthorizationToken in " + src.Region()
 	}
-	return ecrAuthenticator{src: src, source: what + " (" + origin + ")"}
+	return ecrAuthenticator{described: described{inner: src.Authenticator(), kind: KindECR, source: what + " (" + origin + ")"}, src: src}
 }
-
-func (a ecrAuthenticator) Authorization() (*authn.AuthConfig, error) {
-	return a.AuthorizationContext(context.Background())
-}
-
-func (a ecrAuthenticator) AuthorizationContext(ctx context.Context) (*authn.AuthConfig, error) {
-	c, err := a.src.Authorization(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
-func (a ecrAuthenticator) Describe() (kind, source string) { return KindECR, a.source }
 
 // Invalidate is called when the registry refused the password: the next
 // request gets a fresh one, once, however many requests were refused.
