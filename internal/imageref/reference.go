@@ -79,6 +79,13 @@ func Parse(s string) (Reference, error) {
 	}
 
 	domain, path := splitDomain(rest)
+	if !strings.ContainsAny(domain, ".:") && domain != "localhost" && strings.ToLower(domain) != domain {
+		// Docker reads an upper-case first part as a registry, but in lower
+		// case (as registries are compared and reported) it would be a
+		// Docker Hub namespace: the pinned reference would name another
+		// image.
+		return Reference{}, fmt.Errorf("reference %q: registry host %q has neither a dot nor a port, so in lower case it would be a Docker Hub namespace: write the registry's full name or its port (%s:443), or the repository in lower case", s, domain, strings.ToLower(domain))
+	}
 	if domain != DockerHub {
 		if !domainPattern.MatchString(domain) {
 			return Reference{}, fmt.Errorf("reference %q: invalid registry host %q", s, domain)

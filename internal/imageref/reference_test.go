@@ -69,6 +69,7 @@ func TestParseInvalid(t *testing.T) {
 		{":5000/app", "invalid registry host"},
 		{"a.io/" + strings.Repeat("a", 260), "longer than"},
 		{"@" + dgst, "no repository"},
+		{"MyRegistry/app", "neither a dot nor a port"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -326,6 +326,7 @@ func (d *manifestDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if !d.data.ready(&resp.Diagnostics) {
 		return
 	}
+	ctx = withLogMasking(ctx, d.data.secrets...)
 	ctx, cancel := context.WithTimeout(ctx, d.data.timeout)
 	defer cancel()
 	tflog.Debug(ctx, "resolving image reference", map[string]any{"reference": ref.String(), "platform": m.Platform.ValueString()})

@@ -126,6 +126,8 @@ type providerData struct {
 	// unknown lists settings not known at plan time; reads fail with a
 	// diagnostic naming them.
 	unknown []string
+	// secrets are masked in every log line of a read.
+	secrets []string
 }
 
 func (p *imageinfoProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -437,6 +439,7 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx = withLogMasking(ctx, configSecrets(cfg)...)
 	if unknown := unknownSettings(cfg); len(unknown) > 0 {
 		// Fail the reads that need the configuration, not the whole plan:
 		// a configuration with no data source to read is still valid.
@@ -522,6 +525,7 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 			UserAgent:  "terraform-provider-imageinfo/" + p.version,
 		}),
 		timeout: timeout,
+		secrets: configSecrets(cfg),
 	}
 	resp.DataSourceData = data
 }

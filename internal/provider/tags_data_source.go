@@ -138,6 +138,7 @@ func (d *tagsDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if !d.data.ready(&resp.Diagnostics) {
 		return
 	}
+	ctx = withLogMasking(ctx, d.data.secrets...)
 	ctx, cancel := context.WithTimeout(ctx, d.data.timeout)
 	defer cancel()
 	tflog.Debug(ctx, "listing tags", map[string]any{"repository": ref.Name()})

@@ -120,6 +120,7 @@ func (c *Client) newHTTPTransport(tlsConfig *tls.Config) *http.Transport {
 }
 
 func (c *Client) wrapBase(t http.RoundTripper) http.RoundTripper {
+	t = newGuardTransport(t)
 	t = &retryTransport{inner: &oauthFallbackTransport{inner: t}, maxRetries: c.opts.MaxRetries}
 	return transport.NewUserAgent(newPingCache(t), c.opts.UserAgent)
 }

@@ -4,12 +4,16 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
@@ -103,17 +107,87 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// classify wraps err, whatever layer it came from, into an *Error.
+// classify wraps err, whatever layer it came from, into an *Error whose text
+// is fit for a diagnostic (see presentable).
 func classify(err error, base Error) *Error {
 	var already *Error
 	if errors.As(err, &already) {
 		return already
 	}
 	e := base
-	e.Err = err
 	e.Class = classOf(err, &e)
+	e.Err = presentable(err)
 	return &e
 }
+
+// maxCauseLength bounds the text of an error shown to the user: registries
+// and proxies answer failures with whole HTML pages, which go-containerregistry
+// quotes in its errors.
+const maxCauseLength = 1024
+
+// noTokenMarker starts go-containerregistry's error for a token response
+// without a token, which it follows with the whole response body: a body
+// that may hold a refresh token or a token under another name.
+const noTokenMarker = "no token in bearer response"
+
+// presentable returns err with a text that can be shown and logged: URLs of
+// failed requests without query values (presigned URLs carry signatures),
+// token responses left out, control characters replaced, and at most
+// maxCauseLength bytes long. errors.As and errors.Is still see err.
+func presentable(err error) error {
+	msg := err.Error()
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		if u, perr := url.Parse(uerr.URL); perr == nil {
+			orig, redacted := uerr.URL, redactedURL(u)
+			uerr.URL = redacted
+			// Errors that wrap it formatted their text with the URL before.
+			msg = strings.ReplaceAll(err.Error(), orig, redacted)
+		}
+	}
+	changed := msg != err.Error()
+	if i := strings.Index(msg, noTokenMarker); i >= 0 {
+		msg = msg[:i] + "the token server answered without a token (its answer is not shown: it may hold credentials)"
+		changed = true
+	}
+	if clean := printable(msg); clean != msg {
+		msg, changed = clean, true
+	}
+	if len(msg) > maxCauseLength {
+		cut := maxCauseLength
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = fmt.Sprintf("%s… (%d more bytes not shown)", msg[:cut], len(msg)-cut)
+		changed = true
+	}
+	if !changed {
+		return err
+	}
+	return &presentedError{err: err, msg: msg}
+}
+
+// printable replaces invalid UTF-8 and control characters other than
+// newlines and tabs, which a hostile body could use to rewrite a terminal.
+func printable(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' || !unicode.IsControl(r) {
+			return r
+		}
+		return '\uFFFD'
+	}, s)
+}
+
+// presentedError is an error with a text fit to show; it unwraps to the
+// original.
+type presentedError struct {
+	err error
+	msg string
+}
+
+func (p *presentedError) Error() string { return p.msg }
+func (p *presentedError) Unwrap() error { return p.err }
 
 func classOf(err error, e *Error) Class {
 	var ce *classifiedError
@@ -121,10 +195,35 @@ func classOf(err error, e *Error) Class {
 		return ce.class
 	}
 	// Before the network checks: a failure to get credentials arrives wrapped
-	// in the *url.Error of the request it was for.
+	// in the *url.Error of the request it was for, and may be a parse error
+	// of the Docker config.
 	var cf interface{ CredentialFailure() }
 	if errors.As(err, &cf) {
 		return ClassCredentials
+	}
+	// A request refused for where it would have gone: the registry (or
+	// something in front of it) sent us somewhere credentials or content
+	// must not go. Before TLS: the ping joins this with its plain-HTTP
+	// fallback's failure.
+	var refused *RefusedError
+	if errors.As(err, &refused) {
+		return ClassMalformed
+	}
+	// Token responses that are not JSON, or not the JSON of a token.
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &syntaxErr) || errors.As(err, &typeErr) {
+		return ClassMalformed
+	}
+	// go-containerregistry reports a refused realm or realm redirect, a token
+	// response without a token and a body over its limits as plain errors,
+	// possibly inside the *url.Error of the request (a net.Error, so before
+	// the network checks).
+	for _, s := range []string{"invalid realm in www-authenticate", "refusing token-server redirect",
+		"malformed www-authenticate", noTokenMarker, "byte limit"} {
+		if strings.Contains(err.Error(), s) {
+			return ClassMalformed
+		}
 	}
 	// TLS first: go-containerregistry's ping joins the HTTPS failure with
 	// the answer of its plain-HTTP fallback, and the TLS failure is the one
@@ -162,8 +261,8 @@ func classOf(err error, e *Error) Class {
 		}
 		return ClassNetwork
 	}
-	// go-containerregistry reports a ping that no scheme answered, and a
-	// refused realm, as plain errors.
+	// go-containerregistry reports a ping that no scheme answered as a
+	// plain error.
 	msg := err.Error()
 	if strings.Contains(msg, "connection refused") || strings.Contains(msg, "no such host") ||
 		strings.Contains(msg, "EOF") || strings.Contains(msg, "connection reset") {

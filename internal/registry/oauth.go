@@ -61,3 +61,10 @@ func isRefreshTokenPOST(req *http.Request) bool {
 	form, err := url.ParseQuery(string(b))
 	return err == nil && form.Get("grant_type") == "refresh_token"
 }
+
+// CloseIdleConnections passes Client.Close through to the transport below.
+func (t *oauthFallbackTransport) CloseIdleConnections() {
+	if ci, ok := t.inner.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}

@@ -82,6 +82,11 @@ func retryable(ctx context.Context, resp *http.Response, err error) bool {
 		return false
 	}
 	if err != nil {
+		// A destination the guard refused stays refused.
+		var refused *RefusedError
+		if errors.As(err, &refused) {
+			return false
+		}
 		return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 	}
 	switch resp.StatusCode {
@@ -149,4 +154,11 @@ func (n *rateLimitNote) get() (time.Duration, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.retryAfter, n.seen
+}
+
+// CloseIdleConnections passes Client.Close through to the transport below.
+func (t *retryTransport) CloseIdleConnections() {
+	if ci, ok := t.inner.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
 }

@@ -44,21 +44,12 @@ func (r *Registry) setupTLS() error {
 		return fmt.Errorf("parse CA certificate: %w", err)
 	}
 
-	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return fmt.Errorf("generate server key: %w", err)
-	}
-	leafTmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: "localhost", Organization: []string{"registrytest"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     append([]string{"localhost"}, r.opts.DNSNames...),
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, caCert, &leafKey.PublicKey, caKey)
+	leafDER, leafKey, err := issue(caCert, caKey, x509.Certificate{
+		Subject:     pkix.Name{CommonName: "localhost", Organization: []string{"registrytest"}},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    append([]string{"localhost"}, r.opts.DNSNames...),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	})
 	if err != nil {
 		return fmt.Errorf("create server certificate: %w", err)
 	}
@@ -119,20 +110,10 @@ func (r *Registry) ClientCertificatePEM(commonName string) (certPEM, keyPEM []by
 	if r.caCert == nil || r.caKey == nil {
 		return nil, nil, errors.New("client certificate: the registry does not use TLS")
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, fmt.Errorf("generate client key: %w", err)
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: commonName, Organization: []string{"registrytest"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, r.caCert, &key.PublicKey, r.caKey)
+	der, key, err := issue(r.caCert, r.caKey, x509.Certificate{
+		Subject:     pkix.Name{CommonName: commonName, Organization: []string{"registrytest"}},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("create client certificate: %w", err)
 	}
@@ -177,4 +158,22 @@ func serial() *big.Int {
 		panic(err) // crypto/rand does not fail on supported platforms
 	}
 	return n
+}
+
+// issue signs a certificate valid from an hour ago for a day, for a fresh
+// P-256 key, from tmpl's subject, key usage and names.
+func issue(caCert *x509.Certificate, caKey *ecdsa.PrivateKey, tmpl x509.Certificate) ([]byte, *ecdsa.PrivateKey, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	tmpl.SerialNumber = serial()
+	tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.Add(24*time.Hour)
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	der, err := x509.CreateCertificate(rand.Reader, &tmpl, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	return der, key, nil
 }
