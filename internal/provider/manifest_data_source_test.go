@@ -38,34 +38,26 @@ type pushed struct {
 	raw       []byte
 }
 
-func describeImage(t *testing.T, img v1.Image) pushed {
-	t.Helper()
-	raw, err := img.RawManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mt, err := img.MediaType()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pushed{d.String(), string(mt), raw}
+// manifestSource is what go-containerregistry's images and indexes both say
+// about their manifest.
+type manifestSource interface {
+	RawManifest() ([]byte, error)
+	MediaType() (types.MediaType, error)
+	Digest() (v1.Hash, error)
 }
 
-func describeIndex(t *testing.T, idx v1.ImageIndex) pushed {
+// describePushed is go-containerregistry's view of a pushed image or index.
+func describePushed(t *testing.T, m manifestSource) pushed {
 	t.Helper()
-	raw, err := idx.RawManifest()
+	raw, err := m.RawManifest()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mt, err := idx.MediaType()
+	mt, err := m.MediaType()
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := idx.Digest()
+	d, err := m.Digest()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,27 +98,27 @@ func TestAccManifest_TokenAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describeImage(t, img)
+	app := describePushed(t, img)
 	latestImg, err := reg.PushImage(ctx, "team/app:latest")
 	if err != nil {
 		t.Fatal(err)
 	}
-	latest := describeImage(t, latestImg)
+	latest := describePushed(t, latestImg)
 	dockerImg, err := reg.PushImage(ctx, "team/app:docker", registrytest.WithMediaType(registrytest.Docker))
 	if err != nil {
 		t.Fatal(err)
 	}
-	docker := describeImage(t, dockerImg)
+	docker := describePushed(t, dockerImg)
 	idx, err := reg.PushIndex(ctx, "team/multi:1", []v1.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64", Variant: "v8"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	multi := describeIndex(t, idx)
+	multi := describePushed(t, idx)
 	dockerIdx, err := reg.PushIndex(ctx, "team/multi:docker", []v1.Platform{{OS: "linux", Architecture: "amd64"}}, registrytest.WithMediaType(registrytest.Docker))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dockerList := describeIndex(t, dockerIdx)
+	dockerList := describePushed(t, dockerIdx)
 
 	h := reg.Host
 	config := providerConfig("", registryBlock("address", q(h), "username", q(testUser), "password", q(testPassword))) +
@@ -192,7 +184,7 @@ func TestAccManifest_Anonymous(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tools := describeImage(t, img)
+	tools := describePushed(t, img)
 	if _, err := reg.PushImage(ctx, "team/app:1"); err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +235,7 @@ func TestAccManifest_Htpasswd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describeImage(t, img)
+	app := describePushed(t, img)
 	h := reg.Host
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -309,7 +301,7 @@ func TestAccManifest_StaticToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describeImage(t, img)
+	app := describePushed(t, img)
 	token := fetchToken(t, reg, "team/app")
 	reg.TokenRequests.Reset()
 	h := reg.Host
@@ -336,7 +328,7 @@ func TestAccManifest_AccessTokenField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describeImage(t, img)
+	app := describePushed(t, img)
 	h := reg.Host
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -356,7 +348,7 @@ func TestAccManifest_TLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describeImage(t, img)
+	app := describePushed(t, img)
 	h := reg.Host
 	creds := []string{"address", q(h), "username", q(testUser), "password", q(testPassword)}
 	data := manifestConfig(map[string]string{"app": h + "/team/app:1"})

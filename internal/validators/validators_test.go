@@ -24,12 +24,7 @@ func run(v validator.String, value types.String) []string {
 // ones with a message naming the problem, and leaves unknown and null values
 // for later.
 func TestValidators(t *testing.T) {
-	tests := []struct {
-		name string
-		v    validator.String
-		good []string
-		bad  map[string]string
-	}{
+	checkValidators(t, []validatorCase{
 		{"reference", Reference(), []string{"nginx", "ghcr.io/o/a:1", "localhost:5000/a@sha256:" + strings.Repeat("a", 64)},
 			map[string]string{"Nginx": "Invalid Image Reference: Reference \"Nginx\"", "a@sha256:1": "invalid digest"}},
 		{"address", RegistryAddress(), []string{"ghcr.io", "https://index.docker.io/v1/", "localhost:5000"},
@@ -40,7 +35,22 @@ func TestValidators(t *testing.T) {
 			map[string]string{"60": "not a duration", "-1s": "not a positive duration", "0s": "not a positive"}},
 		{"pem", CertificatesPEM(), nil,
 			map[string]string{"hello": "No PEM-encoded certificate", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n": "type \"PRIVATE KEY\""}},
-	}
+	})
+}
+
+// validatorCase is one validator with values it must accept and values it
+// must reject with a diagnostic containing the given text.
+type validatorCase struct {
+	name string
+	v    validator.String
+	good []string
+	bad  map[string]string
+}
+
+// checkValidators checks each case, and that unknown and null values are
+// left for later.
+func checkValidators(t *testing.T, tests []validatorCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, g := range tt.good {
