@@ -21,11 +21,6 @@ func registryDiagnostic(err error) diag.Diagnostic {
 	if !errors.As(err, &e) {
 		return diag.NewErrorDiagnostic("Registry Request Failed", fmt.Sprintf("The request failed: %s.", err))
 	}
-	where := fmt.Sprintf("registry %q, repository %q", e.Registry, e.Repository)
-	if e.Identifier != "" {
-		where += fmt.Sprintf(", %s %q", identifierKind(e.Identifier), e.Identifier)
-	}
-	cause := strings.TrimRight(e.Err.Error(), " \n.")
 	var summary, advice string
 	switch e.Class {
 	case registry.ClassNotFound:
@@ -96,14 +91,7 @@ func registryDiagnostic(err error) diag.Diagnostic {
 	default:
 		summary = "Registry Request Failed"
 	}
-	detail := fmt.Sprintf("Reading %s failed: %s.", where, cause)
-	if e.StatusCode != 0 {
-		detail += fmt.Sprintf(" (HTTP %d", e.StatusCode)
-		if len(e.Codes) > 0 {
-			detail += " " + strings.Join(e.Codes, ", ")
-		}
-		detail += ")"
-	}
+	detail := failure("Reading", e)
 	if advice != "" {
 		detail += "\n\n" + advice
 	}
@@ -115,4 +103,31 @@ func identifierKind(id string) string {
 		return "digest"
 	}
 	return "tag"
+}
+
+// location names what was read: `registry "r", repository "p", tag "t"`.
+func location(e *registry.Error) string {
+	where := fmt.Sprintf("registry %q, repository %q", e.Registry, e.Repository)
+	if e.Identifier != "" {
+		where += fmt.Sprintf(", %s %q", identifierKind(e.Identifier), e.Identifier)
+	}
+	return where
+}
+
+// cause is the error's own text, without a trailing period.
+func cause(e *registry.Error) string { return strings.TrimRight(e.Err.Error(), " \n.") }
+
+// failure says what failed, where and why, with the registry's status and
+// codes: `<verb> registry "r", repository "p" failed: <cause>. (HTTP 404
+// NAME_UNKNOWN)`.
+func failure(verb string, e *registry.Error) string {
+	s := fmt.Sprintf("%s %s failed: %s.", verb, location(e), cause(e))
+	if e.StatusCode != 0 {
+		s += fmt.Sprintf(" (HTTP %d", e.StatusCode)
+		if len(e.Codes) > 0 {
+			s += " " + strings.Join(e.Codes, ", ")
+		}
+		s += ")"
+	}
+	return s
 }

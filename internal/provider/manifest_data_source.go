@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -436,13 +435,8 @@ func manifestDiagnostic(err error) diag.Diagnostic {
 	if !errors.As(err, &e) || e.Class != registry.ClassNoMatchingPlatform {
 		return registryDiagnostic(err)
 	}
-	where := fmt.Sprintf("registry %q, repository %q", e.Registry, e.Repository)
-	if e.Identifier != "" {
-		where += fmt.Sprintf(", %s %q", identifierKind(e.Identifier), e.Identifier)
-	}
 	return diag.NewAttributeErrorDiagnostic(path.Root("platform"), "No Matching Platform",
-		fmt.Sprintf("Reading %s: %s.\n\nSet platform to one the image offers, or remove it to describe the index itself.",
-			where, strings.TrimRight(e.Err.Error(), " \n.")))
+		fmt.Sprintf("Reading %s: %s.", location(e), cause(e))+"\n\nSet platform to one the image offers, or remove it to describe the index itself.")
 }
 
 // configuredData takes the provider's data in a data source's Configure.

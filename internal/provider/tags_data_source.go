@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -176,15 +175,7 @@ func tagsDiagnostic(err error) diag.Diagnostic {
 	if !errors.As(err, &e) || e.Class != registry.ClassNotFound {
 		return registryDiagnostic(err)
 	}
-	detail := fmt.Sprintf("Listing the tags of registry %q, repository %q failed: %s.", e.Registry, e.Repository, strings.TrimRight(e.Err.Error(), " \n."))
-	if e.StatusCode != 0 {
-		detail += fmt.Sprintf(" (HTTP %d", e.StatusCode)
-		if len(e.Codes) > 0 {
-			detail += " " + strings.Join(e.Codes, ", ")
-		}
-		detail += ")"
-	}
-	detail += "\n\nThe registry did not say that the repository is unknown (NAME_UNKNOWN), which would be an empty list, " +
+	detail := failure("Listing the tags of", e) + "\n\nThe registry did not say that the repository is unknown (NAME_UNKNOWN), which would be an empty list, " +
 		"but that the tag list is not there. Check the repository name, and that the address is a registry that lists tags " +
 		"(GET /v2/<repository>/tags/list); some registries also answer so for a private repository the credentials cannot see."
 	return diag.NewErrorDiagnostic("Tag List Not Found", detail)
