@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/memo"
 )
 
 // dockerHubKey is the key under which Docker stores Docker Hub credentials.
@@ -29,24 +30,6 @@ func DefaultDockerConfigPath() string {
 	return filepath.Join(home, ".docker", config.ConfigFileName)
 }
 
-// CredentialError is a failure to obtain credentials (a credential helper
-// that is missing or fails, a config file that does not parse), as opposed
-// to a registry refusing them.
-type CredentialError struct {
-	Registry string
-	Source   string
-	Err      error
-}
-
-func (e *CredentialError) Error() string {
-	return fmt.Sprintf("getting credentials for %s from %s: %v", e.Registry, e.Source, e.Err)
-}
-
-func (e *CredentialError) Unwrap() error { return e.Err }
-
-// CredentialFailure marks the error for registry.ClassCredentials.
-func (e *CredentialError) CredentialFailure() {}
-
 // DockerConfig is the keychain step for the Docker config file, read the way
 // `docker pull` reads it (docker/cli's own code): credHelpers[host], then
 // credsStore, then auths[host] (auth, username/password, identitytoken,
@@ -59,14 +42,9 @@ type DockerConfig struct {
 	file     *configfile.ConfigFile
 	loadErr  error
 
-	mu    sync.Mutex
-	hosts map[string]*dockerEntry
-}
-
-type dockerEntry struct {
-	once sync.Once
-	auth authn.Authenticator
-	err  error
+	// hosts holds each host's credentials, failures included: a helper
+	// that failed once is not run again in the same run.
+	hosts memo.Map[string, authn.Authenticator]
 }
 
 // NewDockerConfig reads the config file at path ("" for the default) on
@@ -75,7 +53,9 @@ func NewDockerConfig(path string) *DockerConfig {
 	if path == "" {
 		path = DefaultDockerConfigPath()
 	}
-	return &DockerConfig{path: path, hosts: map[string]*dockerEntry{}}
+	d := &DockerConfig{path: path}
+	d.hosts.KeepFailures = true
+	return d
 }
 
 // Path is the config file this keychain reads.
@@ -106,15 +86,7 @@ func (d *DockerConfig) load() (*configfile.ConfigFile, error) {
 // Resolve implements authn.Keychain.
 func (d *DockerConfig) Resolve(target authn.Resource) (authn.Authenticator, error) {
 	host := imageref.CanonicalRegistry(target.RegistryStr())
-	d.mu.Lock()
-	e, ok := d.hosts[host]
-	if !ok {
-		e = &dockerEntry{}
-		d.hosts[host] = e
-	}
-	d.mu.Unlock()
-	e.once.Do(func() { e.auth, e.err = d.resolve(host) })
-	return e.auth, e.err
+	return d.hosts.Get(host, func() (authn.Authenticator, error) { return d.resolve(host) })
 }
 
 func (d *DockerConfig) resolve(host string) (authn.Authenticator, error) {
@@ -141,22 +113,7 @@ func (d *DockerConfig) resolve(host string) (authn.Authenticator, error) {
 	if cfg == (authn.AuthConfig{}) {
 		return authn.Anonymous, nil
 	}
-	if cfg.IdentityToken != "" && cfg.Password == "" {
-		// As for an identity_token block: the token is the password of the
-		// token spec's GET, for token servers without the OAuth2 POST.
-		cfg.Password = cfg.IdentityToken
-		if cfg.Username == "" {
-			cfg.Username = identityTokenUser
-		}
-	}
-	kind := KindBasic
-	switch {
-	case cfg.RegistryToken != "":
-		kind = KindToken
-	case cfg.IdentityToken != "":
-		kind = KindIdentityToken
-	}
-	return described{authn.FromConfig(cfg), kind, source}, nil
+	return fromConfig(withIdentityTokenPassword(cfg), source), nil
 }
 
 // source names where the Docker config takes a host's credentials from,

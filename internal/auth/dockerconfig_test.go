@@ -69,8 +69,8 @@ func TestDockerConfigAuths(t *testing.T) {
 		if *got != tt.want {
 			t.Errorf("%s: got %+v, want %+v", tt.host, *got, tt.want)
 		}
-		if kind, source := Describe(a); kind != tt.kind || !strings.Contains(source, path) {
-			t.Errorf("%s: described as %q %q, want kind %q naming %s", tt.host, kind, source, tt.kind, path)
+		if o := OriginOf(a); o.Kind != tt.kind || !strings.Contains(o.Source, path) {
+			t.Errorf("%s: described as %q %q, want kind %q naming %s", tt.host, o.Kind, o.Source, tt.kind, path)
 		}
 	}
 	if a, _, _ := resolveHost(t, kc, "other.example.com"); a != authn.Anonymous {

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -10,18 +11,36 @@ import (
 
 // ecrAuthenticator gives the password of an ECR Source, fetched through
 // GetAuthorizationToken and cached until shortly before it expires, and
-// says where it comes from.
+// says where it comes from. A failure to get the password is a
+// *CredentialError wrapping the *ecr.Error.
 type ecrAuthenticator struct {
-	described
-	src *ecr.Source
+	src    *ecr.Source
+	origin Origin
 }
+
+var (
+	_ authn.Authenticator        = ecrAuthenticator{}
+	_ authn.ContextAuthenticator = ecrAuthenticator{}
+)
 
 func newECRAuthenticator(src *ecr.Source, origin string) ecrAuthenticator {
 	what := fmt.Sprintf("ECR GetAuthorizationToken in %s", src.Region())
 	if src.Public() {
 		what = "ECR Public GetAuthorizationToken in " + src.Region()
 	}
-	return ecrAuthenticator{described: described{inner: src.Authenticator(), kind: KindECR, source: what + " (" + origin + ")"}, src: src}
+	return ecrAuthenticator{src: src, origin: Origin{Kind: KindECR, Source: what + " (" + origin + ")"}}
+}
+
+func (a ecrAuthenticator) Authorization() (*authn.AuthConfig, error) {
+	return a.AuthorizationContext(context.Background())
+}
+
+func (a ecrAuthenticator) AuthorizationContext(ctx context.Context) (*authn.AuthConfig, error) {
+	c, err := a.src.Authorization(ctx)
+	if err != nil {
+		return nil, &CredentialError{Registry: a.src.Host(), Source: a.origin.Source, Err: err}
+	}
+	return &c, nil
 }
 
 // Invalidate is called when the registry refused the password: the next

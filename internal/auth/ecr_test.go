@@ -31,7 +31,8 @@ func TestECRHosts(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", host, err)
 		}
-		kind, source := Describe(a)
+		o := OriginOf(a)
+		kind, source := o.Kind, o.Source
 		if got := kind == KindECR; got != wantECR {
 			t.Errorf("%s: kind %q (%s), want ECR %v", host, kind, source, wantECR)
 		}
@@ -55,8 +56,8 @@ func TestPrecedence(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if kind, source := Describe(a); kind != want {
-			t.Errorf("%s: %s (%s), want %s", h, kind, source, want)
+		if o := OriginOf(a); o.Kind != want {
+			t.Errorf("%s: %s (%s), want %s", h, o.Kind, o.Source, want)
 		}
 	}
 }

@@ -42,20 +42,28 @@ func (c Credentials) authenticator(registry string) authn.Authenticator {
 	case c.ECR != nil:
 		return newECRAuthenticator(c.ECR, origin)
 	case c.Token != "":
-		return described{authn.FromConfig(authn.AuthConfig{RegistryToken: c.Token}), KindToken, "token from " + origin}
+		return fromConfig(authn.AuthConfig{RegistryToken: c.Token}, "token from "+origin)
 	case c.IdentityToken != "":
-		// The OAuth2 POST sends the identity token as refresh_token; the
-		// fallback GET sends it as the password of Docker's "<token>" user,
-		// which is what registries without OAuth2 (ACR among them) accept.
-		return described{authn.FromConfig(authn.AuthConfig{Username: identityTokenUser, Password: c.IdentityToken, IdentityToken: c.IdentityToken}),
-			KindIdentityToken, "identity token from " + origin}
+		return fromConfig(withIdentityTokenPassword(authn.AuthConfig{IdentityToken: c.IdentityToken}), "identity token from "+origin)
 	}
-	return described{authn.FromConfig(authn.AuthConfig{Username: c.Username, Password: c.Password}), KindBasic,
-		"username/password from " + origin}
+	return fromConfig(authn.AuthConfig{Username: c.Username, Password: c.Password}, "username/password from "+origin)
 }
 
-// identityTokenUser is the user name Docker pairs with an identity token.
-const identityTokenUser = "<token>"
+// Kind names the kind of credentials c holds (a Kind constant), for logs;
+// KindAnonymous when it holds none.
+func (c Credentials) Kind() string {
+	switch {
+	case c.ECR != nil:
+		return KindECR
+	case c.IdentityToken != "":
+		return KindIdentityToken
+	case c.Token != "":
+		return KindToken
+	case c.Username != "" || c.Password != "":
+		return KindBasic
+	}
+	return KindAnonymous
+}
 
 // Static is a keychain of credentials given per registry.
 type Static struct {

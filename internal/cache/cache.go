@@ -10,15 +10,15 @@ package cache
 
 import (
 	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/digest"
 )
 
 // Store is a content-addressed directory. A nil *Store is a valid, disabled
@@ -58,35 +58,22 @@ func (s *Store) Dir() string {
 
 // path maps "sha256:<hex>" to blobs/sha256/<hex>, refusing anything that is
 // not a well-formed digest, so that no name can escape the directory.
-func (s *Store) path(digest string) (string, hash.Hash, error) {
-	algorithm, encoded, ok := strings.Cut(digest, ":")
-	var h hash.Hash
-	var size int
-	switch algorithm {
-	case "sha256":
-		h, size = sha256.New(), sha256.Size
-	case "sha512":
-		h, size = sha512.New(), sha512.Size
-	default:
-		return "", nil, fmt.Errorf("digest %q: unsupported algorithm", digest)
+func (s *Store) path(d string) (string, error) {
+	if err := digest.Validate(d); err != nil {
+		return "", err
 	}
-	if !ok || len(encoded) != 2*size || strings.ToLower(encoded) != encoded {
-		return "", nil, fmt.Errorf("digest %q is malformed", digest)
-	}
-	if _, err := hex.DecodeString(encoded); err != nil {
-		return "", nil, fmt.Errorf("digest %q is malformed", digest)
-	}
-	return filepath.Join(s.dir, "blobs", algorithm, encoded), h, nil
+	algorithm, encoded, _ := strings.Cut(d, ":")
+	return filepath.Join(s.dir, "blobs", algorithm, encoded), nil
 }
 
 // Get returns the content named by digest, if the store holds it intact.
 // Content over maxSize, or that does not hash to its name, is a miss (and a
 // corrupt entry is removed).
-func (s *Store) Get(digest string, maxSize int64) ([]byte, bool) {
+func (s *Store) Get(d string, maxSize int64) ([]byte, bool) {
 	if s == nil {
 		return nil, false
 	}
-	p, h, err := s.path(digest)
+	p, err := s.path(d)
 	if err != nil {
 		return nil, false
 	}
@@ -99,33 +86,27 @@ func (s *Store) Get(digest string, maxSize int64) ([]byte, bool) {
 	if err != nil || int64(len(data)) > maxSize {
 		return nil, false
 	}
-	h.Write(data)
-	if digestOf(p, h) != digest {
+	if got, err := digest.Of(digest.Algorithm(d), data); err != nil || got != d {
 		_ = os.Remove(p)
 		return nil, false
 	}
 	return data, true
 }
 
-func digestOf(p string, h hash.Hash) string {
-	return filepath.Base(filepath.Dir(p)) + ":" + hex.EncodeToString(h.Sum(nil))
-}
-
 // Put stores data under digest, after checking that it is that content.
 // Concurrent writers of the same digest write the same bytes, and each
 // renames its own complete file into place, so readers never see a partial
 // entry.
-func (s *Store) Put(digest string, data []byte) error {
+func (s *Store) Put(d string, data []byte) error {
 	if s == nil {
 		return nil
 	}
-	p, h, err := s.path(digest)
+	p, err := s.path(d)
 	if err != nil {
 		return err
 	}
-	h.Write(data)
-	if got := digestOf(p, h); got != digest {
-		return fmt.Errorf("cache: content hashes to %s, not %s", got, digest)
+	if got, err := digest.Of(digest.Algorithm(d), data); err != nil || got != d {
+		return fmt.Errorf("cache: content hashes to %s, not %s", got, d)
 	}
 	if _, err := os.Stat(p); err == nil {
 		return nil
@@ -151,21 +132,21 @@ func (s *Store) TagDigest(ref string) (string, bool) {
 		return "", false
 	}
 	d := strings.TrimSpace(string(b))
-	if _, _, err := s.path(d); err != nil {
+	if digest.Validate(d) != nil {
 		return "", false
 	}
 	return d, true
 }
 
 // SetTagDigest remembers the digest ref points to, atomically.
-func (s *Store) SetTagDigest(ref, digest string) error {
+func (s *Store) SetTagDigest(ref, d string) error {
 	if s == nil {
 		return nil
 	}
-	if _, _, err := s.path(digest); err != nil {
+	if err := digest.Validate(d); err != nil {
 		return err
 	}
-	return writeAtomic(s.tagPath(ref), []byte(digest+"\n"))
+	return writeAtomic(s.tagPath(ref), []byte(d+"\n"))
 }
 
 // writeAtomic writes data to a temporary file beside p and renames it into

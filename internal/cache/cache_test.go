@@ -1,18 +1,18 @@
 package cache
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/digest"
 )
 
-func digest(b []byte) string {
-	s := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(s[:])
+func sha256Of(b []byte) string {
+	d, _ := digest.Of("sha256", b)
+	return d
 }
 
 func TestStoreRoundTrip(t *testing.T) {
@@ -21,7 +21,7 @@ func TestStoreRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := []byte(`{"schemaVersion":2}`)
-	d := digest(data)
+	d := sha256Of(data)
 	if _, ok := s.Get(d, 1<<20); ok {
 		t.Fatal("hit in an empty store")
 	}
@@ -43,10 +43,10 @@ func TestStoreRefusesWrongContent(t *testing.T) {
 	dir := t.TempDir()
 	s, _ := Open(dir)
 	data := []byte("content")
-	if err := s.Put(digest([]byte("other")), data); err == nil {
+	if err := s.Put(sha256Of([]byte("other")), data); err == nil {
 		t.Fatal("stored content under another digest")
 	}
-	d := digest(data)
+	d := sha256Of(data)
 	if err := s.Put(d, data); err != nil {
 		t.Fatal(err)
 	}
@@ -79,10 +79,10 @@ func TestDisabledStore(t *testing.T) {
 	if err != nil || s != nil {
 		t.Fatalf("Open(\"\") = %v, %v; want a nil store", s, err)
 	}
-	if err := s.Put(digest([]byte("x")), []byte("x")); err != nil {
+	if err := s.Put(sha256Of([]byte("x")), []byte("x")); err != nil {
 		t.Error(err)
 	}
-	if _, ok := s.Get(digest([]byte("x")), 10); ok {
+	if _, ok := s.Get(sha256Of([]byte("x")), 10); ok {
 		t.Error("a disabled store hit")
 	}
 	if s.Dir() != "" {
@@ -99,7 +99,7 @@ func TestStoreConcurrentWriters(t *testing.T) {
 	for i := range data {
 		data[i] = byte(i)
 	}
-	d := digest(data)
+	d := sha256Of(data)
 	var wg sync.WaitGroup
 	for range 16 {
 		wg.Add(1)
@@ -127,7 +127,7 @@ func TestTagDigest(t *testing.T) {
 	if _, ok := s.TagDigest(ref); ok {
 		t.Fatal("hit in an empty store")
 	}
-	d1, d2 := digest([]byte("one")), digest([]byte("two"))
+	d1, d2 := sha256Of([]byte("one")), sha256Of([]byte("two"))
 	if err := s.SetTagDigest(ref, d1); err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,18 @@
 package provider
 
+// Every sentence this provider says to a user about a failure is written in
+// this file or in ecr_advice.go: the packages below return facts (typed
+// errors: registry.Error, registry.PlatformError, registry.UnsupportedError,
+// auth.CredentialError, ecr.Error, ecr.ConfigError), and only here do they
+// become advice in the terms of the provider's own settings.
+
 import (
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
@@ -21,81 +28,126 @@ func registryDiagnostic(err error) diag.Diagnostic {
 	if !errors.As(err, &e) {
 		return diag.NewErrorDiagnostic("Registry Request Failed", fmt.Sprintf("The request failed: %s.", err))
 	}
-	var summary, advice string
-	switch e.Class {
-	case registry.ClassNotFound:
-		summary = "Image Not Found"
-		advice = "Check the spelling of the reference and that the tag or digest exists. Some registries also answer " +
-			"\"not found\" for a private repository that the credentials in use cannot see."
-	case registry.ClassUnauthorized:
-		summary = "Registry Authentication Failed"
-		if msg, ok := ecr.ExplainChallenge(e.Registry, e.ChallengeScheme, e.ChallengeParams, e.Username(), e.CredentialKind == auth.KindECR); ok {
-			advice = msg
-			break
-		}
-		switch e.CredentialKind {
-		case auth.KindAnonymous:
-			advice = fmt.Sprintf("No credentials were configured for %q, and the registry requires them for this repository. "+
-				"Add a registry block for %q with username and password (or token).", e.Registry, e.Registry)
-		case auth.KindECR:
-			advice = fmt.Sprintf("The registry refused the password from %s, even after fetching a new one. Check that the AWS "+
-				"credentials belong to the account that owns the registry or have cross-account access to the repository "+
-				"(ecr:BatchGetImage, ecr:GetDownloadUrlForLayer).", e.CredentialSource)
-		default:
-			advice = "The registry refused the credentials. Check them, and that they have not expired or been revoked."
-			if e.CredentialSource != "" {
-				advice = fmt.Sprintf("The registry refused the %s. Check them, and that they have not expired or been revoked.", e.CredentialSource)
-			}
-		}
-	case registry.ClassCredentials:
-		summary = "Registry Credentials Unavailable"
-		advice = fmt.Sprintf("The credentials for %q could not be obtained (%s), so the registry was not asked.", e.Registry, e.CredentialSource)
-	case registry.ClassDenied:
-		summary = "Registry Access Denied"
-		advice = "The credentials were accepted but may not pull this repository. Grant them pull (read) access to it, " +
-			"or use credentials that have it."
-	case registry.ClassRateLimited:
-		summary = "Registry Rate Limit Reached"
-		advice = "The registry is limiting requests. Wait and try again"
-		if e.RetryAfter > 0 {
-			advice += fmt.Sprintf(" (it asked for %s)", e.RetryAfter)
-		}
-		advice += "; authenticated requests usually get a higher limit. Raise max_retries to wait for it automatically within timeout."
-	case registry.ClassNetwork:
-		summary = "Registry Unreachable"
-		advice = "Check the address and port, DNS, proxy settings (HTTPS_PROXY, NO_PROXY) and firewalls. A registry that " +
-			"serves plain HTTP needs insecure = true in its registry block."
-	case registry.ClassTimeout:
-		summary = "Registry Request Timed Out"
-		advice = "The registry did not answer within the provider's timeout. Check that it is reachable, or raise timeout " +
-			"in the provider configuration."
-	case registry.ClassTLS:
-		summary = "Registry TLS Error"
-		advice = "The registry's TLS certificate could not be verified or the TLS handshake failed. For a private CA, set " +
-			"ca_cert_pem in its registry block; for a registry that requires a client certificate, client_cert_pem and " +
-			"client_key_pem; for a registry that serves plain HTTP, insecure = true."
-	case registry.ClassDigestMismatch:
-		summary = "Manifest Digest Mismatch"
-		advice = "The content served does not match its digest, so it was not used. A proxy or cache between you and the " +
-			"registry may be altering responses, or the registry is misbehaving; report it to the registry's operator."
-	case registry.ClassNoMatchingPlatform:
-		summary = "No Matching Platform"
-		advice = "Set platform to one the image offers, or remove it to describe the index itself."
-	case registry.ClassUnsupported:
-		summary = "Unsupported Manifest"
-		advice = ""
-	case registry.ClassMalformed:
-		summary = "Malformed Registry Response"
-		advice = "The registry's answer is not a valid OCI distribution response. Check that the address points at a " +
-			"container registry and not at a web page or proxy."
-	default:
-		summary = "Registry Request Failed"
-	}
+	summary, advice := classAdvice(e)
 	detail := failure("Reading", e)
 	if advice != "" {
 		detail += "\n\n" + advice
 	}
 	return diag.NewErrorDiagnostic(summary, detail)
+}
+
+// classAdvice gives the summary of a failure class and what to do about it.
+func classAdvice(e *registry.Error) (summary, advice string) {
+	switch e.Class {
+	case registry.ClassNotFound:
+		return "Image Not Found", "Check the spelling of the reference and that the tag or digest exists. Some registries also answer " +
+			"\"not found\" for a private repository that the credentials in use cannot see."
+	case registry.ClassUnauthorized:
+		return "Registry Authentication Failed", unauthorizedAdvice(e)
+	case registry.ClassCredentials:
+		return "Registry Credentials Unavailable", credentialsAdvice(e)
+	case registry.ClassDenied:
+		return "Registry Access Denied", "The credentials were accepted but may not pull this repository. Grant them pull (read) access to it, " +
+			"or use credentials that have it."
+	case registry.ClassRateLimited:
+		advice := "The registry is limiting requests. Wait and try again"
+		if e.RetryAfter > 0 {
+			advice += fmt.Sprintf(" (it asked for %s)", e.RetryAfter)
+		}
+		return "Registry Rate Limit Reached", advice + "; authenticated requests usually get a higher limit. Raise max_retries to wait for it automatically within timeout."
+	case registry.ClassNetwork:
+		return "Registry Unreachable", "Check the address and port, DNS, proxy settings (HTTPS_PROXY, NO_PROXY) and firewalls. A registry that " +
+			"serves plain HTTP needs insecure = true in its registry block."
+	case registry.ClassTimeout:
+		return "Registry Request Timed Out", "The registry did not answer within the provider's timeout. Check that it is reachable, or raise timeout " +
+			"in the provider configuration."
+	case registry.ClassTLS:
+		return "Registry TLS Error", "The registry's TLS certificate could not be verified or the TLS handshake failed. For a private CA, set " +
+			"ca_cert_pem in its registry block; for a registry that requires a client certificate, client_cert_pem and " +
+			"client_key_pem; for a registry that serves plain HTTP, insecure = true."
+	case registry.ClassDigestMismatch:
+		return "Manifest Digest Mismatch", "The content served does not match its digest, so it was not used. A proxy or cache between you and the " +
+			"registry may be altering responses, or the registry is misbehaving; report it to the registry's operator."
+	case registry.ClassUnsupported:
+		return "Unsupported Manifest", unsupportedAdvice(e)
+	case registry.ClassMalformed:
+		return "Malformed Registry Response", "The registry's answer is not a valid OCI distribution response. Check that the address points at a " +
+			"container registry and not at a web page or proxy."
+	}
+	return "Registry Request Failed", "If the failure persists, check the registry's status, and report it with this message if the registry " +
+		"works with docker pull."
+}
+
+func unauthorizedAdvice(e *registry.Error) string {
+	var scheme string
+	var params map[string]string
+	if e.Challenge != nil {
+		scheme, params = e.Challenge.Scheme, e.Challenge.Parameters
+	}
+	if msg, ok := ecrChallengeAdvice(e.Registry, scheme, params, e.Credentials.Username, e.Credentials.Kind == auth.KindECR); ok {
+		return msg
+	}
+	switch e.Credentials.Kind {
+	case auth.KindAnonymous:
+		return fmt.Sprintf("No credentials were configured for %q, and the registry requires them for this repository. "+
+			"Add a registry block for %q with username and password (or token).", e.Registry, e.Registry)
+	case auth.KindECR:
+		return fmt.Sprintf("The registry refused the password from %s, even after fetching a new one. Check that the AWS "+
+			"credentials belong to the account that owns the registry or have cross-account access to the repository "+
+			"(ecr:BatchGetImage, ecr:GetDownloadUrlForLayer).", e.Credentials.Source)
+	}
+	if e.Credentials.Source != "" {
+		return fmt.Sprintf("The registry refused the %s. Check them, and that they have not expired or been revoked.", e.Credentials.Source)
+	}
+	return "The registry refused the credentials. Check them, and that they have not expired or been revoked."
+}
+
+func credentialsAdvice(e *registry.Error) string {
+	var ecrErr *ecr.Error
+	if errors.As(e, &ecrErr) {
+		if advice := ecrCredentialAdvice(ecrErr); advice != "" {
+			return fmt.Sprintf("The ECR password for %q could not be obtained, so the registry was not asked: %s.", e.Registry, advice)
+		}
+	}
+	source := e.Credentials.Source
+	var ce *auth.CredentialError
+	if errors.As(e, &ce) {
+		source = ce.Source
+	}
+	return fmt.Sprintf("The credentials for %q could not be obtained (%s), so the registry was not asked. Check that source: a "+
+		"credential helper must be installed and on PATH, and a config file must parse.", e.Registry, source)
+}
+
+func unsupportedAdvice(e *registry.Error) string {
+	var ue *registry.UnsupportedError
+	if errors.As(e, &ue) && ue.Schema1 {
+		return "Push the image again with a current Docker, buildah or crane to get a schema 2 or OCI manifest."
+	}
+	return "This provider reads OCI and Docker schema 2 images and indexes, and OCI artifacts built on the image manifest. " +
+		"Refer to one of those, for example to the image the artifact belongs to."
+}
+
+// manifestDiagnostic is registryDiagnostic, except that a platform the image
+// does not offer is an error on the platform attribute that says what the
+// image offers and what to change.
+func manifestDiagnostic(err error) diag.Diagnostic {
+	var e *registry.Error
+	var pe *registry.PlatformError
+	if !errors.As(err, &e) || !errors.As(err, &pe) {
+		return registryDiagnostic(err)
+	}
+	advice := "Set platform to one the image offers, or remove it to describe the index itself."
+	switch {
+	case pe.Index:
+	case pe.Artifact != "":
+		advice = "Remove platform: an artifact has no platform."
+	case pe.ImagePlatform == "":
+		advice = "Remove platform, or refer to a multi-platform tag."
+	default:
+		advice = fmt.Sprintf("Remove platform, or refer to a multi-platform tag or to an image for %s.", pe.Want)
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("platform"), "No Matching Platform",
+		fmt.Sprintf("Reading %s: %s.", location(e), cause(e))+"\n\n"+advice)
 }
 
 func identifierKind(id string) string {

@@ -211,7 +211,7 @@ func TestAccECR_Failures(t *testing.T) {
 				manifestConfig(map[string]string{"x": ecrHost + "/team/app:1"}), `(?s)AWS Access Keys Given As Registry Credentials.*ecr \{`),
 			// A region that contradicts the hostname.
 			step(providerConfig("", registryBlock("address", q(ecrHost))[:0]+"  registry {\n    address = "+q(ecrHost)+"\n    ecr {\n      region = \"eu-west-1\"\n    }\n  }\n")+
-				manifestConfig(map[string]string{"x": ecrHost + "/team/app:1"}), `(?s)Invalid ECR Configuration.*region "eu-west-1" does not\s+match`),
+				manifestConfig(map[string]string{"x": ecrHost + "/team/app:1"}), `(?s)Invalid ECR Configuration.*Region "eu-west-1" does not\s+match.*Remove region`),
 			// ecr together with a username.
 			step(providerConfig("", "  registry {\n    address = "+q(ecrHost)+"\n    username = \"AWS\"\n    password = \"x\"\n    ecr {}\n  }\n")+data,
 				`Conflicting Registry Credentials`),

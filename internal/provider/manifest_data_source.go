@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -425,18 +424,6 @@ func manifestEntries(ctx context.Context, entries []registry.Descriptor) (types.
 	list, d := types.ListValue(types.ObjectType{AttrTypes: manifestEntryAttrTypes}, values)
 	diags.Append(d...)
 	return list, diags
-}
-
-// manifestDiagnostic is registryDiagnostic, except that a platform the image
-// does not offer is an error on the platform attribute that says what the
-// image offers.
-func manifestDiagnostic(err error) diag.Diagnostic {
-	var e *registry.Error
-	if !errors.As(err, &e) || e.Class != registry.ClassNoMatchingPlatform {
-		return registryDiagnostic(err)
-	}
-	return diag.NewAttributeErrorDiagnostic(path.Root("platform"), "No Matching Platform",
-		fmt.Sprintf("Reading %s: %s.", location(e), cause(e))+"\n\nSet platform to one the image offers, or remove it to describe the index itself.")
 }
 
 // configuredData takes the provider's data in a data source's Configure.

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/validators"
 )
 
 var _ function.Function = (*parseReferenceFunction)(nil)
@@ -60,7 +61,7 @@ func (f *parseReferenceFunction) Run(ctx context.Context, req function.RunReques
 	}
 	ref, err := imageref.Parse(s)
 	if err != nil {
-		resp.Error = function.NewArgumentFuncError(0, capitalize(err.Error())+".")
+		resp.Error = function.NewArgumentFuncError(0, validators.Capitalize(err.Error())+".")
 		return
 	}
 	obj, diags := types.ObjectValue(referenceAttrTypes, map[string]attr.Value{
@@ -75,15 +76,6 @@ func (f *parseReferenceFunction) Run(ctx context.Context, req function.RunReques
 		return
 	}
 	resp.Error = resp.Result.Set(ctx, obj)
-}
-
-// capitalize starts an error message with a capital letter, for a function
-// error that Terraform shows as a sentence.
-func capitalize(s string) string {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
-		return s
-	}
-	return string(s[0]-'a'+'A') + s[1:]
 }
 
 // The provider serves functions (Terraform >= 1.8).

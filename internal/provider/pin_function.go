@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/function"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/validators"
 )
 
 var _ function.Function = (*pinFunction)(nil)
@@ -53,7 +54,7 @@ func (f *pinFunction) Run(ctx context.Context, req function.RunRequest, resp *fu
 	}
 	pinned, argument, err := pin(s, digest)
 	if err != nil {
-		resp.Error = function.NewArgumentFuncError(argument, capitalize(err.Error())+".")
+		resp.Error = function.NewArgumentFuncError(argument, validators.Capitalize(err.Error())+".")
 		return
 	}
 	resp.Error = resp.Result.Set(ctx, pinned)

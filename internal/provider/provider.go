@@ -8,7 +8,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -415,7 +414,7 @@ func validateECR(r registryModel, at path.Path, resp *provider.ValidateConfigRes
 	}
 	_, isECR := ecr.ParseHost(addr)
 	if known(r.Username) && (isECR || ecr.IsPublic(addr)) && ecr.LooksLikeAccessKeyID(r.Username.ValueString()) {
-		msg, _ := ecr.ExplainChallenge(addr, "", nil, r.Username.ValueString(), false)
+		msg, _ := ecrChallengeAdvice(addr, "", nil, r.Username.ValueString(), false)
 		resp.Diagnostics.AddAttributeError(at.AtName("username"), "AWS Access Keys Given As Registry Credentials", msg)
 	}
 	if r.ECR == nil {
@@ -427,7 +426,7 @@ func validateECR(r registryModel, at path.Path, resp *provider.ValidateConfigRes
 		}
 	}
 	if _, err := ecr.NewSource(r.ECR.config(), addr); err != nil {
-		resp.Diagnostics.AddAttributeError(at.AtName("ecr"), "Invalid ECR Configuration", strings.TrimPrefix(err.Error(), "ecr: ")+".")
+		resp.Diagnostics.AddAttributeError(at.AtName("ecr"), "Invalid ECR Configuration", ecrConfigAdvice(err))
 	}
 }
 
@@ -485,7 +484,7 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 			src, err := ecrCache.Source(r.ECR.config(), addr)
 			if err != nil {
 				resp.Diagnostics.AddAttributeError(path.Root("registry").AtListIndex(i).AtName("ecr"), "Invalid ECR Configuration",
-					strings.TrimPrefix(err.Error(), "ecr: ")+".")
+					ecrConfigAdvice(err))
 				continue
 			}
 			c := creds[addr]

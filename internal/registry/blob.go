@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/digest"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 )
 
@@ -16,7 +16,7 @@ import (
 // repository's authenticated transport, and checks it against the
 // descriptor's digest and size. Blobs larger than limit are refused before
 // they are read.
-func (c *Client) fetchBlob(ctx context.Context, ref imageref.Reference, rt *session, d Descriptor, limit int64) ([]byte, error) {
+func (c *Client) fetchBlob(ctx context.Context, ref imageref.Reference, s *session, d Descriptor, limit int64) ([]byte, error) {
 	if d.Size > limit {
 		return nil, malformedf("the manifest gives its size as %d bytes, more than the %d bytes this provider reads", d.Size, limit)
 	}
@@ -25,7 +25,7 @@ func (c *Client) fetchBlob(ctx context.Context, ref imageref.Reference, rt *sess
 	}
 	repo := c.repository(ref)
 	u := fmt.Sprintf("%s://%s/v2/%s/blobs/%s", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), d.Digest)
-	resp, err := c.get(ctx, rt, u, "")
+	resp, err := c.get(ctx, s, u, "")
 	if err != nil {
 		return nil, err
 	}
@@ -47,10 +47,9 @@ func (c *Client) fetchBlob(ctx context.Context, ref imageref.Reference, rt *sess
 	case n < d.Size:
 		return nil, malformedf("the manifest gives its size as %d bytes, but the blob served is %d bytes", d.Size, n)
 	}
-	algorithm, _, _ := strings.Cut(d.Digest, ":")
-	got, err := digestOf(algorithm, raw)
+	got, err := digest.Of(digest.Algorithm(d.Digest), raw)
 	if err != nil {
-		return nil, err
+		return nil, malformedf("%w", err)
 	}
 	if got != d.Digest {
 		return nil, &classifiedError{class: ClassDigestMismatch,

@@ -3,10 +3,7 @@ package registry
 import (
 	"context"
 	"crypto/tls"
-	"net"
 	"net/http"
-	"sync"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -16,10 +13,12 @@ import (
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/cache"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/memo"
 )
 
 // DefaultMaxRetries is how often a request that failed for a passing reason
-// (429, 5xx, network) is tried again when Options.MaxRetries is negative.
+// (429, 5xx, network) is tried again when the provider configuration does
+// not say.
 const DefaultMaxRetries = 3
 
 // Options configure a Client.
@@ -55,24 +54,22 @@ type HostOptions struct {
 // provider instance, so that pings and tokens are reused across them.
 type Client struct {
 	opts        Options
-	defaultBase http.RoundTripper
-	hostBase    map[string]http.RoundTripper
+	defaultBase *base
+	hostBase    map[string]*base
 	// transports are the connection pools under the bases, for Close.
 	transports []*http.Transport
 
-	mu    sync.Mutex
-	repos map[repoKey]*repoTransport
+	// repos holds each repository's authenticated transport, made once by
+	// whichever caller comes first while the others wait for it.
+	repos memo.Map[repoKey, *repoTransport]
 }
 
 type repoKey struct{ registry, repository string }
 
-// repoTransport is the authenticated transport for one repository. It is
-// made once, by whichever caller comes first; the others wait for it.
+// repoTransport is the authenticated transport for one repository.
 type repoTransport struct {
-	once sync.Once
 	auth authn.Authenticator
 	rt   http.RoundTripper
-	err  error
 }
 
 // New makes a Client. It does no I/O.
@@ -80,49 +77,14 @@ func New(opts Options) *Client {
 	if opts.Keychain == nil {
 		opts.Keychain = authn.NewMultiKeychain()
 	}
-	if opts.MaxRetries < 0 {
-		opts.MaxRetries = DefaultMaxRetries
-	}
-	c := &Client{
-		opts:     opts,
-		hostBase: map[string]http.RoundTripper{},
-		repos:    map[repoKey]*repoTransport{},
-	}
-	c.defaultBase = c.wrapBase(c.newHTTPTransport(nil))
+	c := &Client{opts: opts, hostBase: map[string]*base{}}
+	c.defaultBase = c.newBase(nil)
 	for host, h := range opts.Hosts {
 		if h.TLS != nil {
-			c.hostBase[host] = c.wrapBase(c.newHTTPTransport(h.TLS))
+			c.hostBase[host] = c.newBase(h.TLS)
 		}
 	}
 	return c
-}
-
-// newHTTPTransport makes a transport of our own, never http.DefaultTransport,
-// so that no setting leaks between providers or into other code.
-func (c *Client) newHTTPTransport(tlsConfig *tls.Config) *http.Transport {
-	t := &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: (&net.Dialer{
-			Timeout:   30 * time.Second,
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   16,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		TLSClientConfig:       tlsConfig,
-	}
-	c.transports = append(c.transports, t)
-	return t
-}
-
-func (c *Client) wrapBase(t http.RoundTripper) http.RoundTripper {
-	t = newGuardTransport(t)
-	t = &retryTransport{inner: &oauthFallbackTransport{inner: t}, maxRetries: c.opts.MaxRetries}
-	return transport.NewUserAgent(newPingCache(t), c.opts.UserAgent)
 }
 
 // Close releases idle connections.
@@ -138,67 +100,31 @@ func (c *Client) repository(ref imageref.Reference) name.Repository {
 	return ref.GGCRRepository(c.host(ref.Registry).Insecure)
 }
 
-// transport returns the authenticated transport for a repository, pinging
-// the registry and fetching a pull token the first time it is asked for.
-func (c *Client) transport(ctx context.Context, ref imageref.Reference) (*repoTransport, error) {
-	key := repoKey{ref.Registry, ref.Repository}
-	c.mu.Lock()
-	rt, ok := c.repos[key]
-	if !ok {
-		rt = &repoTransport{}
-		c.repos[key] = rt
-	}
-	c.mu.Unlock()
-
-	rt.once.Do(func() {
-		repo := c.repository(ref)
-		rt.auth, rt.err = authn.Resolve(ctx, c.opts.Keychain, repo)
-		if rt.err != nil {
-			return
-		}
-		kind, source := auth.Describe(rt.auth)
-		tflog.Debug(ctx, "credentials chosen", map[string]any{
-			"registry": ref.Registry, "repository": ref.Repository, "kind": kind, "source": source,
-		})
-		// Only pull scope, ever: this provider reads.
-		rt.rt, rt.err = transport.NewWithContext(ctx, repo.Registry, rt.auth, c.base(ref.Registry), []string{repo.Scope(transport.PullScope)})
-	})
-	if rt.err != nil {
-		// Forget a failure so the next data source tries again rather than
-		// inheriting, say, a timeout of the first one's context.
-		c.mu.Lock()
-		if c.repos[key] == rt {
-			delete(c.repos, key)
-		}
-		c.mu.Unlock()
-		return rt, rt.err
-	}
-	return rt, nil
-}
-
-// session gives one operation access to its repository's authenticated
-// transport, made on first use: an operation the cache answers entirely
-// never pings or authenticates.
-type session struct {
-	c   *Client
-	ref imageref.Reference
-	rt  *repoTransport
-	err error
-}
-
-func (c *Client) session(ref imageref.Reference) *session { return &session{c: c, ref: ref} }
-
-func (s *session) transport(ctx context.Context) (*repoTransport, error) {
-	if s.rt == nil && s.err == nil {
-		s.rt, s.err = s.c.transport(ctx, s.ref)
-	}
-	return s.rt, s.err
-}
-
-// base is the unauthenticated transport for a registry.
-func (c *Client) base(registry string) http.RoundTripper {
+// base is the unauthenticated transport stack for a registry.
+func (c *Client) base(registry string) *base {
 	if b, ok := c.hostBase[registry]; ok {
 		return b
 	}
 	return c.defaultBase
+}
+
+// transport returns the authenticated transport for a repository, pinging
+// the registry and fetching a pull token the first time it is asked for. A
+// failure is not kept: the next data source tries again rather than
+// inheriting, say, a timeout of the first one's context.
+func (c *Client) transport(ctx context.Context, ref imageref.Reference) (*repoTransport, error) {
+	return c.repos.Get(repoKey{ref.Registry, ref.Repository}, func() (*repoTransport, error) {
+		repo := c.repository(ref)
+		a, err := authn.Resolve(ctx, c.opts.Keychain, repo)
+		if err != nil {
+			return &repoTransport{}, err
+		}
+		origin := auth.OriginOf(a)
+		tflog.Debug(ctx, "credentials chosen", map[string]any{
+			"registry": ref.Registry, "repository": ref.Repository, "kind": origin.Kind, "source": origin.Source,
+		})
+		// Only pull scope, ever: this provider reads.
+		rt, err := transport.NewWithContext(ctx, repo.Registry, a, c.base(ref.Registry).rt, []string{repo.Scope(transport.PullScope)})
+		return &repoTransport{auth: a, rt: rt}, err
+	})
 }

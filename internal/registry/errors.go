@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
 )
 
 // Class says what kind of failure an Error is, so that callers can tell the
@@ -62,7 +63,9 @@ var classNames = map[Class]string{
 
 func (c Class) String() string { return classNames[c] }
 
-// Error is a failure to resolve a reference, classified.
+// Error is a failure to resolve a reference, classified. It holds facts:
+// what failed, what the registry answered, which credentials were in use.
+// What to do about it is the provider's to say.
 type Error struct {
 	Class      Class
 	Registry   string // canonical registry host
@@ -72,26 +75,18 @@ type Error struct {
 	StatusCode int
 	// Codes are the registry's error codes (MANIFEST_UNKNOWN, DENIED, …).
 	Codes []string
+	// TokenServer reports that the failing answer came from the token realm
+	// of a Bearer challenge rather than from the registry's own API.
+	TokenServer bool
 	// RetryAfter is what a rate-limited registry asked us to wait, if it said.
 	RetryAfter time.Duration
-	// CredentialKind and CredentialSource say which credentials were used
-	// (see auth.Describe), never what they are.
-	CredentialKind, CredentialSource string
-	// ChallengeScheme and ChallengeParams are the registry's WWW-Authenticate
-	// challenge, when it refused the credentials.
-	ChallengeScheme string
-	ChallengeParams map[string]string
-	Err             error
-
-	// username is the user name sent, kept only so that diagnostics can spot
-	// an AWS access key id given as a username; Error() never shows it.
-	username string
+	// Credentials says which credentials were used, never what they are.
+	Credentials auth.Origin
+	// Challenge is the registry's WWW-Authenticate challenge, when it
+	// refused the credentials and its ping answer is known.
+	Challenge *transport.Challenge
+	Err       error
 }
-
-// Username is the user name that was sent, if any. It is not a secret, but
-// it is not shown in Error() either: it is for recognising mistakes, such as
-// AWS access keys given as registry credentials.
-func (e *Error) Username() string { return e.username }
 
 func (e *Error) Error() string {
 	what := e.Registry + "/" + e.Repository
@@ -115,7 +110,15 @@ func classify(err error, base Error) *Error {
 		return already
 	}
 	e := base
-	e.Class = classOf(err, &e)
+	e.Class = classOf(err)
+	var terr *transport.Error
+	if errors.As(err, &terr) {
+		e.StatusCode = terr.StatusCode
+		for _, d := range terr.Errors {
+			e.Codes = append(e.Codes, string(d.Code))
+		}
+		e.TokenServer = terr.Request != nil && !strings.HasPrefix(terr.Request.URL.Path, "/v2/")
+	}
 	e.Err = presentable(err)
 	return &e
 }
@@ -189,15 +192,26 @@ type presentedError struct {
 func (p *presentedError) Error() string { return p.msg }
 func (p *presentedError) Unwrap() error { return p.err }
 
-func classOf(err error, e *Error) Class {
+// classOf decides the class of a failure from the types in its chain, in
+// order of what the user can act on, and from plainErrors only where
+// go-containerregistry leaves nothing else to go by.
+func classOf(err error) Class {
 	var ce *classifiedError
 	if errors.As(err, &ce) {
 		return ce.class
 	}
+	var pe *PlatformError
+	if errors.As(err, &pe) {
+		return ClassNoMatchingPlatform
+	}
+	var ue *UnsupportedError
+	if errors.As(err, &ue) {
+		return ClassUnsupported
+	}
 	// Before the network checks: a failure to get credentials arrives wrapped
 	// in the *url.Error of the request it was for, and may be a parse error
 	// of the Docker config.
-	var cf interface{ CredentialFailure() }
+	var cf *auth.CredentialError
 	if errors.As(err, &cf) {
 		return ClassCredentials
 	}
@@ -215,15 +229,8 @@ func classOf(err error, e *Error) Class {
 	if errors.As(err, &syntaxErr) || errors.As(err, &typeErr) {
 		return ClassMalformed
 	}
-	// go-containerregistry reports a refused realm or realm redirect, a token
-	// response without a token and a body over its limits as plain errors,
-	// possibly inside the *url.Error of the request (a net.Error, so before
-	// the network checks).
-	for _, s := range []string{"invalid realm in www-authenticate", "refusing token-server redirect",
-		"malformed www-authenticate", noTokenMarker, "byte limit"} {
-		if strings.Contains(err.Error(), s) {
-			return ClassMalformed
-		}
+	if c, ok := plainClass(err, beforeTypes); ok {
+		return c
 	}
 	// TLS first: go-containerregistry's ping joins the HTTPS failure with
 	// the answer of its plain-HTTP fallback, and the TLS failure is the one
@@ -232,18 +239,7 @@ func classOf(err error, e *Error) Class {
 		return ClassTLS
 	}
 	var terr *transport.Error
-	if errors.As(err, &terr) && terr.StatusCode == http.StatusBadRequest && strings.Contains(terr.Error(), "HTTP request to an HTTPS server") {
-		// go-containerregistry tries plain HTTP after HTTPS for loopback and
-		// insecure registries; this answer proves the registry speaks HTTPS,
-		// so the HTTPS attempt failed in TLS (a handshake the registry broke
-		// off, such as for a missing client certificate).
-		return ClassTLS
-	}
 	if errors.As(err, &terr) {
-		e.StatusCode = terr.StatusCode
-		for _, d := range terr.Errors {
-			e.Codes = append(e.Codes, string(d.Code))
-		}
 		return classOfStatus(terr)
 	}
 	switch {
@@ -253,49 +249,96 @@ func classOf(err error, e *Error) Class {
 		return ClassNetwork
 	}
 	var netErr net.Error
-	var opErr *net.OpError
-	var dnsErr *net.DNSError
-	if errors.As(err, &opErr) || errors.As(err, &dnsErr) || errors.As(err, &netErr) {
-		if netErr != nil && netErr.Timeout() {
+	if errors.As(err, &netErr) {
+		if netErr.Timeout() {
 			return ClassTimeout
 		}
 		return ClassNetwork
 	}
-	// go-containerregistry reports a ping that no scheme answered as a
-	// plain error.
-	msg := err.Error()
-	if strings.Contains(msg, "connection refused") || strings.Contains(msg, "no such host") ||
-		strings.Contains(msg, "EOF") || strings.Contains(msg, "connection reset") {
-		return ClassNetwork
+	if c, ok := plainClass(err, afterTypes); ok {
+		return c
 	}
 	return ClassUnknown
 }
 
+// When a row of plainErrors is consulted: before the typed checks (its text
+// may stand inside a *url.Error, which is a net.Error), or only when no type
+// in the chain decided.
+const (
+	beforeTypes = iota
+	afterTypes
+)
+
+// plainErrors are the failures go-containerregistry v0.22 reports as plain
+// text (fmt.Errorf without a type of its own), or joins as text: the only
+// place this package matches error text. Each row names where the text comes
+// from, and has a row in TestPlainErrors.
+var plainErrors = []struct {
+	text  string
+	class Class
+	when  int
+}{
+	// transport/bearer.go: a realm that is not a URL, or one its realm
+	// policy refuses (scheme, private or link-local host).
+	{"invalid realm in www-authenticate", ClassMalformed, beforeTypes},
+	// transport/bearer.go: a token server that redirects somewhere the
+	// realm policy refuses.
+	{"refusing token-server redirect", ClassMalformed, beforeTypes},
+	// transport/bearer.go: a Bearer challenge without a realm.
+	{"malformed www-authenticate", ClassMalformed, beforeTypes},
+	// transport/bearer.go: a token response without token or access_token.
+	{noTokenMarker, ClassMalformed, beforeTypes},
+	// internal/limit: a token response or error body over its size limit.
+	{"byte limit", ClassMalformed, beforeTypes},
+	// transport.Error of the plain-HTTP fallback of a ping (loopback and
+	// insecure registries): the registry speaks HTTPS, so the HTTPS attempt
+	// failed in TLS (a handshake the registry broke off, such as for a
+	// missing client certificate).
+	{"HTTP request to an HTTPS server", ClassTLS, beforeTypes},
+	// transport/ping.go joins the failures of both schemes into one text.
+	{"connection refused", ClassNetwork, afterTypes},
+	{"no such host", ClassNetwork, afterTypes},
+	{"connection reset", ClassNetwork, afterTypes},
+	{"EOF", ClassNetwork, afterTypes},
+}
+
+func plainClass(err error, when int) (Class, bool) {
+	msg := err.Error()
+	for _, row := range plainErrors {
+		if row.when == when && strings.Contains(msg, row.text) {
+			return row.class, true
+		}
+	}
+	return ClassUnknown, false
+}
+
+// classOfStatus ranks what a registry answered: the HTTP status decides
+// between not found, unauthorized and denied before any body code, because
+// registries put codes in their bodies that contradict the status (ECR
+// answers a refused password with 401 and code DENIED). Codes decide only
+// for statuses that say nothing of their own.
 func classOfStatus(terr *transport.Error) Class {
+	switch terr.StatusCode {
+	case http.StatusUnauthorized:
+		return ClassUnauthorized
+	case http.StatusForbidden:
+		return ClassDenied
+	case http.StatusNotFound:
+		return ClassNotFound
+	case http.StatusTooManyRequests:
+		return ClassRateLimited
+	}
 	for _, d := range terr.Errors {
 		switch d.Code {
 		case transport.ManifestUnknownErrorCode, transport.NameUnknownErrorCode, transport.BlobUnknownErrorCode:
 			return ClassNotFound
 		case transport.UnauthorizedErrorCode:
-			if terr.StatusCode == http.StatusForbidden {
-				return ClassDenied
-			}
 			return ClassUnauthorized
 		case transport.DeniedErrorCode:
 			return ClassDenied
 		case transport.TooManyRequestsErrorCode:
 			return ClassRateLimited
 		}
-	}
-	switch terr.StatusCode {
-	case http.StatusNotFound:
-		return ClassNotFound
-	case http.StatusUnauthorized:
-		return ClassUnauthorized
-	case http.StatusForbidden:
-		return ClassDenied
-	case http.StatusTooManyRequests:
-		return ClassRateLimited
 	}
 	if terr.StatusCode >= 500 {
 		return ClassNetwork

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -32,6 +33,16 @@ func TestClassify(t *testing.T) {
 		{"bare 401", terr(401), ClassUnauthorized},
 		{"403 with UNAUTHORIZED code", terr(403, transport.UnauthorizedErrorCode), ClassDenied},
 		{"denied", terr(403, transport.DeniedErrorCode), ClassDenied},
+		// The status outranks the body's code (ECR answers a refused
+		// password with 401 DENIED; some registries 404 with UNAUTHORIZED).
+		{"401 with DENIED code", terr(401, transport.DeniedErrorCode), ClassUnauthorized},
+		{"403 with MANIFEST_UNKNOWN code", terr(403, transport.ManifestUnknownErrorCode), ClassDenied},
+		{"404 with UNAUTHORIZED code", terr(404, transport.UnauthorizedErrorCode), ClassNotFound},
+		{"429 with DENIED code", terr(429, transport.DeniedErrorCode), ClassRateLimited},
+		// Codes decide where the status says nothing of its own.
+		{"400 with MANIFEST_UNKNOWN code", terr(400, transport.ManifestUnknownErrorCode), ClassNotFound},
+		{"400 with DENIED code", terr(400, transport.DeniedErrorCode), ClassDenied},
+		{"500 with TOOMANYREQUESTS code", terr(500, transport.TooManyRequestsErrorCode), ClassRateLimited},
 		{"too many requests", terr(429, transport.TooManyRequestsErrorCode), ClassRateLimited},
 		{"bare 429", terr(429), ClassRateLimited},
 		{"5xx", terr(503), ClassNetwork},
@@ -61,6 +72,43 @@ func TestClassify(t *testing.T) {
 	e := classify(terr(http.StatusNotFound, transport.ManifestUnknownErrorCode), Error{})
 	if e.StatusCode != 404 || len(e.Codes) != 1 || e.Codes[0] != "MANIFEST_UNKNOWN" {
 		t.Errorf("got status %d codes %v", e.StatusCode, e.Codes)
+	}
+}
+
+// TestPlainErrors proves each row of plainErrors, the only text matching in
+// this package, classifies the text go-containerregistry produces, as it
+// arrives: inside a *url.Error where ggcr's transport puts it.
+func TestPlainErrors(t *testing.T) {
+	texts := map[string]string{
+		"invalid realm in www-authenticate": `invalid realm in www-authenticate: realm host "10.0.0.1" is a private or link-local address`,
+		"refusing token-server redirect":    `refusing token-server redirect to "http://x/": realm scheme "http" not allowed`,
+		"malformed www-authenticate":        `malformed www-authenticate, missing realm: map[]`,
+		noTokenMarker:                       noTokenMarker + ":\n{}",
+		"byte limit":                        "body exceeds 1048576 byte limit",
+		"HTTP request to an HTTPS server":   "GET http://r/v2/: unexpected status code 400 Bad Request: Client sent an HTTP request to an HTTPS server.",
+		"connection refused":                "Get \"https://r/v2/\": dial tcp: connect: connection refused; Get \"http://r/v2/\": connection refused",
+		"no such host":                      "lookup r: no such host",
+		"connection reset":                  "read: connection reset by peer",
+		"EOF":                               "Get \"https://r/v2/\": EOF",
+	}
+	if len(texts) != len(plainErrors) {
+		t.Fatalf("%d rows in plainErrors, %d tested: give every row a text", len(plainErrors), len(texts))
+	}
+	for _, row := range plainErrors {
+		text, ok := texts[row.text]
+		if !ok {
+			t.Errorf("row %q has no test text", row.text)
+			continue
+		}
+		err := errors.New(text)
+		if row.when == beforeTypes {
+			// These arrive inside the request's *url.Error, a net.Error:
+			// they must win over the network class.
+			err = &url.Error{Op: "Get", URL: "https://r/v2/", Err: err}
+		}
+		if got := classOf(err); got != row.class {
+			t.Errorf("%q classified as %s, want %s", text, got, row.class)
+		}
 	}
 }
 

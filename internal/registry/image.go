@@ -3,13 +3,13 @@ package registry
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/digest"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/platform"
 )
@@ -109,18 +109,13 @@ func isImageConfig(mediaType string) bool {
 // want is set for an image manifest, the image's platform must match it.
 // Every manifest and config is checked against its digest.
 func (c *Client) Resolve(ctx context.Context, ref imageref.Reference, want *platform.Platform) (*Resolved, error) {
-	ctx, note := withRateLimitNote(ctx)
-	base := Error{Registry: ref.Registry, Repository: ref.Repository, Identifier: ref.Identifier()}
-	s := c.session(ref)
-	r, err := c.resolve(ctx, ref, s, want)
-	if err == nil {
-		return r, nil
-	}
-	return nil, c.explain(ctx, err, base, ref, s, note)
+	return run(ctx, c, ref, ref.Identifier(), func(ctx context.Context, s *session) (*Resolved, error) {
+		return c.resolve(ctx, ref, s, want)
+	})
 }
 
-func (c *Client) resolve(ctx context.Context, ref imageref.Reference, rt *session, want *platform.Platform) (*Resolved, error) {
-	m, err := c.fetchManifest(ctx, ref, rt)
+func (c *Client) resolve(ctx context.Context, ref imageref.Reference, s *session, want *platform.Platform) (*Resolved, error) {
+	m, err := c.fetchManifest(ctx, ref, s)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +128,7 @@ func (c *Client) resolve(ctx context.Context, ref imageref.Reference, rt *sessio
 		r.SubjectDigest = doc.Subject.Digest
 	}
 	if !IsIndex(m.MediaType) {
-		img, err := c.image(ctx, ref, rt, m, doc)
+		img, err := c.image(ctx, ref, s, m, doc)
 		if err != nil {
 			return nil, err
 		}
@@ -153,40 +148,104 @@ func (c *Client) resolve(ctx context.Context, ref imageref.Reference, rt *sessio
 	if want == nil {
 		return r, nil
 	}
-	s := &platformSearch{c: c, ref: ref, rt: rt, want: *want}
-	child, childDoc, err := s.in(ctx, doc, 0)
+	search := &platformSearch{c: c, ref: ref, s: s, want: *want}
+	child, childDoc, err := search.in(ctx, doc, 0)
 	if err != nil {
 		return nil, err
 	}
 	if child == nil {
-		return nil, s.noMatch()
+		return nil, search.noMatch()
 	}
-	if r.Image, err = c.image(ctx, ref, rt, child, childDoc); err != nil {
+	if r.Image, err = c.image(ctx, ref, s, child, childDoc); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-// checkImagePlatform holds a single image to the platform asked for, and
-// says what the image is when it does not match.
+// checkImagePlatform holds a single image to the platform asked for.
 func checkImagePlatform(want platform.Platform, img *Image, doc *document) error {
+	e := &PlatformError{Want: want, MediaType: img.MediaType}
 	switch {
 	case !img.ImageConfig:
-		kind := "config media type " + img.Config.MediaType
+		e.Artifact = "config media type " + img.Config.MediaType
 		if doc.ArtifactType != "" {
-			kind = "artifact type " + doc.ArtifactType
+			e.Artifact = "artifact type " + doc.ArtifactType
 		}
-		return noPlatformf("platform %s was asked for, but the reference is an artifact (%s), not an image or index, and has no platform: remove platform", want, kind)
+		return e
 	case img.OS == "" || img.Architecture == "":
-		return noPlatformf("platform %s was asked for, but the reference is a single-platform image (%s), not an index, and its config states no platform: remove platform", want, img.MediaType)
+		return e
 	case !platform.Matches(want, img.Platform()):
-		return noPlatformf("platform %s was asked for, but the reference is a single-platform image for %s (%s), not an index: remove platform, or refer to a multi-platform tag or to an image for %s", want, img.Platform(), img.MediaType, want)
+		e.ImagePlatform = img.Platform().String()
+		return e
 	}
 	return nil
 }
 
-func noPlatformf(format string, args ...any) error {
-	return &classifiedError{class: ClassNoMatchingPlatform, err: fmt.Errorf(format, args...)}
+// PlatformError is a platform asked for that the reference does not offer:
+// an index without a matching entry, or a single image (or artifact) that
+// is not for that platform.
+type PlatformError struct {
+	Want platform.Platform
+	// Index reports that the reference is an index; Offered, Unlabelled and
+	// Entries describe it.
+	Index bool
+	// Offered are the platforms the index's entries state, in order,
+	// without repeats.
+	Offered []string
+	// Unlabelled counts image entries that state no platform, which are
+	// never chosen.
+	Unlabelled int
+	// Entries counts every entry, attestations included.
+	Entries int
+
+	// MediaType is the single image's manifest media type.
+	MediaType string
+	// ImagePlatform is the platform the single image's config states; empty
+	// when it states none.
+	ImagePlatform string
+	// Artifact names what the reference is when it is an artifact rather
+	// than an image ("artifact type …" or "config media type …").
+	Artifact string
+}
+
+func (e *PlatformError) Error() string {
+	if e.Index {
+		var offers string
+		switch {
+		case len(e.Offered) > 0:
+			offers = "it offers " + strings.Join(e.Offered, ", ")
+		case e.Entries == 0:
+			offers = "it has no entries"
+		default:
+			offers = "it states no platform for any entry"
+		}
+		if e.Unlabelled > 0 {
+			offers += fmt.Sprintf(", and %d image(s) without a platform, which are never chosen", e.Unlabelled)
+		}
+		return fmt.Sprintf("no image for platform %s in this index: %s (attestation entries are never chosen; arm64 means arm64/v8 and arm means arm/v7)", e.Want, offers)
+	}
+	switch {
+	case e.Artifact != "":
+		return fmt.Sprintf("platform %s was asked for, but the reference is an artifact (%s), not an image or index, and has no platform", e.Want, e.Artifact)
+	case e.ImagePlatform == "":
+		return fmt.Sprintf("platform %s was asked for, but the reference is a single-platform image (%s), not an index, and its config states no platform", e.Want, e.MediaType)
+	}
+	return fmt.Sprintf("platform %s was asked for, but the reference is a single-platform image for %s (%s), not an index", e.Want, e.ImagePlatform, e.MediaType)
+}
+
+// UnsupportedError is a manifest of a kind this provider does not read.
+type UnsupportedError struct {
+	MediaType string
+	// Schema1 reports a Docker schema 1 manifest, which registries have
+	// deprecated.
+	Schema1 bool
+}
+
+func (e *UnsupportedError) Error() string {
+	if e.Schema1 {
+		return "this is a Docker schema 1 manifest, which registries have deprecated and this provider does not read"
+	}
+	return fmt.Sprintf("media type %q is not a manifest kind this provider reads", e.MediaType)
 }
 
 // platformSearch looks for the image of one platform in an index and the
@@ -197,7 +256,7 @@ func noPlatformf(format string, args ...any) error {
 type platformSearch struct {
 	c    *Client
 	ref  imageref.Reference
-	rt   *session
+	s    *session
 	want platform.Platform
 
 	offered    []string // platforms seen, in order, without repeats
@@ -243,7 +302,7 @@ func (s *platformSearch) in(ctx context.Context, doc *document, depth int) (*Man
 		if !platform.Matches(s.want, *p) {
 			continue
 		}
-		m, err := s.c.fetchEntry(ctx, s.ref, s.rt, d)
+		m, err := s.c.fetchEntry(ctx, s.ref, s.s, d)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -274,7 +333,7 @@ func (s *platformSearch) descend(ctx context.Context, d descriptorDoc, depth int
 		return nil, nil, malformedf("the index refers to more than %d nested indexes", maxNestedIndexes)
 	}
 	s.nested++
-	m, err := s.c.fetchEntry(ctx, s.ref, s.rt, d)
+	m, err := s.c.fetchEntry(ctx, s.ref, s.s, d)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -291,20 +350,14 @@ func (s *platformSearch) descend(ctx context.Context, d descriptorDoc, depth int
 	return s.in(ctx, cd, depth+1)
 }
 
-// unsupportedEntry says why an index entry of a media type this provider
-// does not read cannot be chosen.
+// unsupportedEntry is the error for an index entry of a media type this
+// provider does not read.
 func unsupportedEntry(mediaType string) error {
 	switch types.MediaType(mediaType) {
 	case types.DockerManifestSchema1, types.DockerManifestSchema1Signed:
-		return schema1Error()
+		return &UnsupportedError{MediaType: mediaType, Schema1: true}
 	}
-	return &classifiedError{class: ClassUnsupported, err: fmt.Errorf("media type %q is not a manifest kind this provider reads", mediaType)}
-}
-
-// schema1Error is the error for a Docker schema 1 manifest.
-func schema1Error() error {
-	return &classifiedError{class: ClassUnsupported,
-		err: errors.New("this is a Docker schema 1 manifest, which registries have deprecated and this provider does not read; push the image again with a current Docker, buildah or crane to get a schema 2 or OCI manifest")}
+	return &UnsupportedError{MediaType: mediaType}
 }
 
 func (s *platformSearch) offer(p platform.Platform) {
@@ -318,27 +371,15 @@ func (s *platformSearch) offer(p platform.Platform) {
 }
 
 func (s *platformSearch) noMatch() error {
-	var offers string
-	switch {
-	case len(s.offered) > 0:
-		offers = "it offers " + strings.Join(s.offered, ", ")
-	case s.entries == 0:
-		offers = "it has no entries"
-	default:
-		offers = "it states no platform for any entry"
-	}
-	if s.unlabelled > 0 {
-		offers += fmt.Sprintf(", and %d image(s) without a platform, which are never chosen", s.unlabelled)
-	}
-	return noPlatformf("no image for platform %s in this index: %s (attestation entries are never chosen; arm64 means arm64/v8 and arm means arm/v7)", s.want, offers)
+	return &PlatformError{Want: s.want, Index: true, Offered: s.offered, Unlabelled: s.unlabelled, Entries: s.entries}
 }
 
 // fetchEntry fetches the manifest an index entry points to, by digest, and
 // holds it to the entry's size.
-func (c *Client) fetchEntry(ctx context.Context, ref imageref.Reference, rt *session, d descriptorDoc) (*Manifest, error) {
+func (c *Client) fetchEntry(ctx context.Context, ref imageref.Reference, s *session, d descriptorDoc) (*Manifest, error) {
 	child := ref
 	child.Digest = d.Digest
-	m, err := c.fetchManifest(ctx, child, rt)
+	m, err := c.fetchManifest(ctx, child, s)
 	if err != nil {
 		return nil, entryError(d, err)
 	}
@@ -358,7 +399,7 @@ func entryError(d descriptorDoc, err error) error {
 
 // image describes an image manifest and reads its config when it is an
 // image config.
-func (c *Client) image(ctx context.Context, ref imageref.Reference, rt *session, m *Manifest, doc *document) (*Image, error) {
+func (c *Client) image(ctx context.Context, ref imageref.Reference, s *session, m *Manifest, doc *document) (*Image, error) {
 	if doc.Config == nil {
 		return nil, malformedf("image manifest %s has no config", m.Digest)
 	}
@@ -374,7 +415,7 @@ func (c *Client) image(ctx context.Context, ref imageref.Reference, rt *session,
 	if !isImageConfig(img.Config.MediaType) {
 		return img, nil
 	}
-	raw, err := c.fetchBlob(ctx, ref, rt, img.Config, MaxConfigSize)
+	raw, err := c.fetchBlob(ctx, ref, s, img.Config, MaxConfigSize)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", img.Config.Digest, err)
 	}
@@ -461,7 +502,7 @@ func parseDocument(m *Manifest) (*document, error) {
 		return nil, malformedf("manifest %s does not parse: %w", m.Digest, err)
 	}
 	check := func(what string, d *descriptorDoc) error {
-		if err := imageref.ValidateDigest(d.Digest); err != nil {
+		if err := digest.Validate(d.Digest); err != nil {
 			return malformedf("manifest %s: %s: %w", m.Digest, what, err)
 		}
 		if d.Size < 0 {

@@ -2,23 +2,17 @@ package registry
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/cache"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/digest"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 )
 
@@ -65,41 +59,9 @@ type manifestFields struct {
 
 // Manifest fetches the manifest that ref points to.
 func (c *Client) Manifest(ctx context.Context, ref imageref.Reference) (*Manifest, error) {
-	ctx, note := withRateLimitNote(ctx)
-	base := Error{Registry: ref.Registry, Repository: ref.Repository, Identifier: ref.Identifier()}
-	s := c.session(ref)
-	m, err := c.fetchManifest(ctx, ref, s)
-	if err == nil {
-		return m, nil
-	}
-	return nil, c.explain(ctx, err, base, ref, s, note)
-}
-
-// explain classifies a failure and adds what a diagnostic needs to say what
-// to do: where the credentials came from and, when they were refused, the
-// registry's challenge.
-func (c *Client) explain(ctx context.Context, err error, base Error, ref imageref.Reference, s *session, note *rateLimitNote) *Error {
-	e := classify(err, base)
-	if d, seen := note.get(); seen && e.Class == ClassRateLimited {
-		e.RetryAfter = d
-	}
-	if e.Class != ClassTimeout && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		e.Class = ClassTimeout
-	}
-	if rt := s.rt; rt != nil && rt.auth != nil {
-		e.CredentialKind, e.CredentialSource = auth.Describe(rt.auth)
-		if cfg, err := authn.Authorization(ctx, rt.auth); err == nil && cfg != nil {
-			e.username = cfg.Username
-		}
-	}
-	if e.Class == ClassUnauthorized && ctx.Err() == nil {
-		// The challenge says what the registry wanted: worth one more
-		// request on a failure path, to tell an ECR registry from others.
-		if ch, err := transport.Ping(ctx, c.repository(ref).Registry, c.base(ref.Registry)); err == nil {
-			e.ChallengeScheme, e.ChallengeParams = ch.Scheme, ch.Parameters
-		}
-	}
-	return e
+	return run(ctx, c, ref, ref.Identifier(), func(ctx context.Context, s *session) (*Manifest, error) {
+		return c.fetchManifest(ctx, ref, s)
+	})
 }
 
 // fetchManifest returns the manifest ref points to, from the cache when it
@@ -152,7 +114,7 @@ func cachedManifest(store *cache.Store, dgst, contentType string) *Manifest {
 	if !ok {
 		return nil
 	}
-	m, err := describe(raw, dgst, contentType)
+	m, err := parseManifest(raw, dgst, contentType)
 	if err != nil {
 		return nil
 	}
@@ -176,7 +138,7 @@ func (c *Client) headManifest(ctx context.Context, ref imageref.Reference, s *se
 		return "", "", err
 	}
 	dgst = resp.Header.Get("Docker-Content-Digest")
-	if imageref.ValidateDigest(dgst) != nil {
+	if digest.Validate(dgst) != nil {
 		return "", "", nil
 	}
 	return dgst, resp.Header.Get("Content-Type"), nil
@@ -212,7 +174,7 @@ func (c *Client) getManifest(ctx context.Context, ref imageref.Reference, s *ses
 	if err != nil {
 		return nil, err
 	}
-	m, err := describe(raw, dgst, resp.Header.Get("Content-Type"))
+	m, err := parseManifest(raw, dgst, resp.Header.Get("Content-Type"))
 	if err != nil {
 		return nil, err
 	}
@@ -222,71 +184,24 @@ func (c *Client) getManifest(ctx context.Context, ref imageref.Reference, s *ses
 	return m, nil
 }
 
-// Invalidator is implemented by authenticators whose credentials can go stale
-// before they say they expire (ECR passwords): told which credentials a
-// registry refused, they get new ones for the next request.
-type Invalidator interface {
-	Invalidate(refused *authn.AuthConfig)
-}
-
-// get sends an authenticated GET.
-func (c *Client) get(ctx context.Context, s *session, url, accept string) (*http.Response, error) {
-	return c.do(ctx, s, http.MethodGet, url, accept)
-}
-
-// do sends an authenticated request. When the registry refuses credentials
-// that can be refreshed, they are refreshed and the request is sent once more.
-func (c *Client) do(ctx context.Context, s *session, method, url, accept string) (*http.Response, error) {
-	rt, err := s.transport(ctx)
-	if err != nil {
-		return nil, err
-	}
-	client := &http.Client{Transport: rt.rt}
-	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, method, url, nil)
-		if err != nil {
-			return nil, err
-		}
-		if accept != "" {
-			req.Header.Set("Accept", accept)
-		}
-		inv, refreshable := rt.auth.(Invalidator)
-		var used *authn.AuthConfig
-		if refreshable && attempt == 0 {
-			used, _ = authn.Authorization(ctx, rt.auth)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		refused := resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden
-		if !refused || !refreshable || attempt > 0 || used == nil {
-			return resp, nil
-		}
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		resp.Body.Close()
-		inv.Invalidate(used)
-	}
-}
-
 // verifyDigest hashes what was served and checks it against the digest asked
 // for or, for a tag, against the registry's Docker-Content-Digest header, so
 // that neither a tampering proxy nor a confused registry goes unnoticed.
 func verifyDigest(raw []byte, wanted, header string) (string, error) {
 	expected, source := wanted, "the digest requested"
 	if expected == "" && header != "" {
-		if err := imageref.ValidateDigest(header); err != nil {
+		if err := digest.Validate(header); err != nil {
 			return "", malformedf("the registry's Docker-Content-Digest header is not a digest: %w", err)
 		}
 		expected, source = header, "the registry's Docker-Content-Digest header"
 	}
 	algorithm := "sha256"
 	if expected != "" {
-		algorithm, _, _ = strings.Cut(expected, ":")
+		algorithm = digest.Algorithm(expected)
 	}
-	got, err := digestOf(algorithm, raw)
+	got, err := digest.Of(algorithm, raw)
 	if err != nil {
-		return "", err
+		return "", malformedf("%w", err)
 	}
 	if expected != "" && got != expected {
 		return "", &classifiedError{class: ClassDigestMismatch,
@@ -295,24 +210,9 @@ func verifyDigest(raw []byte, wanted, header string) (string, error) {
 	return got, nil
 }
 
-// digestOf hashes raw with a digest algorithm registries use.
-func digestOf(algorithm string, raw []byte) (string, error) {
-	var h hash.Hash
-	switch algorithm {
-	case "sha256":
-		h = sha256.New()
-	case "sha512":
-		h = sha512.New()
-	default:
-		return "", malformedf("digest algorithm %q is not supported", algorithm)
-	}
-	h.Write(raw)
-	return algorithm + ":" + hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// describe decides what kind of manifest raw is, refusing what this provider
+// parseManifest decides what kind of manifest raw is, refusing what this provider
 // cannot describe safely.
-func describe(raw []byte, dgst, contentType string) (*Manifest, error) {
+func parseManifest(raw []byte, dgst, contentType string) (*Manifest, error) {
 	var f manifestFields
 	if err := json.Unmarshal(raw, &f); err != nil {
 		return nil, malformedf("manifest is not valid JSON: %w", err)
@@ -320,7 +220,7 @@ func describe(raw []byte, dgst, contentType string) (*Manifest, error) {
 	contentType, _, _ = strings.Cut(contentType, ";")
 	contentType = strings.TrimSpace(contentType)
 	if f.SchemaVersion == 1 || contentType == string(types.DockerManifestSchema1) || contentType == string(types.DockerManifestSchema1Signed) {
-		return nil, schema1Error()
+		return nil, &UnsupportedError{MediaType: contentType, Schema1: true}
 	}
 	if f.SchemaVersion != 2 {
 		return nil, malformedf("manifest has schemaVersion %d, expected 2", f.SchemaVersion)
@@ -346,7 +246,7 @@ func describe(raw []byte, dgst, contentType string) (*Manifest, error) {
 		}
 	}
 	if !isManifestType(mediaType) {
-		return nil, &classifiedError{class: ClassUnsupported, err: fmt.Errorf("media type %q is not a manifest kind this provider reads", mediaType)}
+		return nil, &UnsupportedError{MediaType: mediaType}
 	}
 	return &Manifest{
 		Digest:      dgst,

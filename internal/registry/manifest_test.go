@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
-	"errors"
 	"strings"
 	"testing"
 )
@@ -15,11 +14,10 @@ func sha(b string) string {
 }
 
 func classOfErr(err error) Class {
-	var ce *classifiedError
-	if errors.As(err, &ce) {
-		return ce.class
+	if err == nil {
+		return ClassUnknown
 	}
-	return ClassUnknown
+	return classOf(err)
 }
 
 func TestVerifyDigest(t *testing.T) {
@@ -58,7 +56,7 @@ func TestVerifyDigest(t *testing.T) {
 	}
 }
 
-func TestDescribe(t *testing.T) {
+func TestParseManifest(t *testing.T) {
 	tests := []struct {
 		name, body, contentType string
 		wantType                string
@@ -80,7 +78,7 @@ func TestDescribe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := describe([]byte(tt.body), sha(tt.body), tt.contentType)
+			m, err := parseManifest([]byte(tt.body), sha(tt.body), tt.contentType)
 			if tt.class != 0 {
 				if c := classOfErr(err); c != tt.class || !strings.Contains(err.Error(), tt.errText) {
 					t.Fatalf("got %v (class %s); want class %s mentioning %q", err, c, tt.class, tt.errText)

@@ -1,10 +1,16 @@
 package registry
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/memo"
 )
 
 // pingCache answers the registry's unauthenticated `GET /v2/` (the ping
@@ -14,15 +20,12 @@ import (
 // repository of a run. Only the answers that carry the challenge (200 and
 // 401) are kept; failures are not, so the next caller pings again.
 type pingCache struct {
-	inner http.RoundTripper
-
-	mu      sync.Mutex
-	entries map[string]*pingEntry
+	inner   http.RoundTripper
+	answers memo.Map[string, *pingAnswer]
 }
 
-type pingEntry struct {
-	mu     sync.Mutex // held while the first ping is in flight
-	done   bool
+// pingAnswer is what is kept of a ping's response.
+type pingAnswer struct {
 	status int
 	header http.Header
 }
@@ -30,49 +33,82 @@ type pingEntry struct {
 // pingHeaders are the headers of a ping answer that clients read.
 var pingHeaders = []string{"Www-Authenticate", "Docker-Distribution-Api-Version", "Content-Type"}
 
+// errNotKept marks a ping answer that is not shared: its caller gets the
+// response itself, and callers that waited for it ping on their own.
+var errNotKept = errors.New("ping answer not kept")
+
 func newPingCache(inner http.RoundTripper) *pingCache {
-	return &pingCache{inner: inner, entries: map[string]*pingEntry{}}
+	return &pingCache{inner: inner}
+}
+
+func isPing(req *http.Request) bool {
+	return req.Method == http.MethodGet && req.URL.Path == "/v2/" && req.Header.Get("Authorization") == ""
+}
+
+func pingKey(req *http.Request) string {
+	return strings.ToLower(req.URL.Scheme + "://" + req.URL.Host)
 }
 
 func (p *pingCache) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method != http.MethodGet || req.URL.Path != "/v2/" || req.Header.Get("Authorization") != "" {
+	if !isPing(req) {
 		return p.inner.RoundTrip(req)
 	}
-	key := strings.ToLower(req.URL.Scheme + "://" + req.URL.Host)
-	p.mu.Lock()
-	e, ok := p.entries[key]
-	if !ok {
-		e = &pingEntry{}
-		p.entries[key] = e
-	}
-	p.mu.Unlock()
-
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.done {
-		return e.response(req), nil
-	}
-	resp, err := p.inner.RoundTrip(req)
-	if err != nil || (resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusUnauthorized) {
-		return resp, err
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	e.done, e.status, e.header = true, resp.StatusCode, http.Header{}
-	for _, h := range pingHeaders {
-		if v, ok := resp.Header[h]; ok {
-			e.header[h] = append([]string(nil), v...)
+	var own *http.Response
+	var ownErr error
+	computed := false
+	a, err := p.answers.Get(pingKey(req), func() (*pingAnswer, error) {
+		computed = true
+		own, ownErr = p.inner.RoundTrip(req)
+		if ownErr != nil || (own.StatusCode != http.StatusOK && own.StatusCode != http.StatusUnauthorized) {
+			return nil, errNotKept
 		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(own.Body, 64<<10))
+		own.Body.Close()
+		kept := &pingAnswer{status: own.StatusCode, header: http.Header{}}
+		for _, h := range pingHeaders {
+			if v, ok := own.Header[h]; ok {
+				kept.header[h] = append([]string(nil), v...)
+			}
+		}
+		return kept, nil
+	})
+	switch {
+	case err == nil:
+		return a.response(req), nil
+	case computed:
+		return own, ownErr
 	}
-	return e.response(req), nil
+	return p.inner.RoundTrip(req)
 }
 
-func (e *pingEntry) response(req *http.Request) *http.Response {
+// known returns the challenge of a registry whose ping answer is kept,
+// without sending anything; nil when none is kept.
+func (p *pingCache) known(ctx context.Context, reg name.Registry) *transport.Challenge {
+	ch, err := transport.Ping(ctx, reg, keptOnly{p})
+	if err != nil {
+		return nil
+	}
+	return ch
+}
+
+// keptOnly answers pings from the kept answers and fails everything else.
+type keptOnly struct{ p *pingCache }
+
+func (k keptOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	if isPing(req) {
+		if a, ok := k.p.answers.Lookup(pingKey(req)); ok {
+			return a.response(req), nil
+		}
+	}
+	return nil, errNotKept
+}
+
+func (a *pingAnswer) response(req *http.Request) *http.Response {
 	return &http.Response{
-		Status:     http.StatusText(e.status),
-		StatusCode: e.status,
+		Status:     http.StatusText(a.status),
+		StatusCode: a.status,
 		Proto:      "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header:  e.header.Clone(),
+		Header:  a.header.Clone(),
 		Body:    http.NoBody,
 		Request: req,
 	}

@@ -34,14 +34,9 @@ const (
 // that holds only untagged manifests, and ECR, GHCR and others for one that
 // does not exist yet.
 func (c *Client) Tags(ctx context.Context, ref imageref.Reference) ([]string, error) {
-	ctx, note := withRateLimitNote(ctx)
-	base := Error{Registry: ref.Registry, Repository: ref.Repository}
-	s := c.session(ref)
-	tags, err := c.listTags(ctx, ref, s, c.tagPageSize())
-	if err == nil {
-		return tags, nil
-	}
-	return nil, c.explain(ctx, err, base, ref, s, note)
+	return run(ctx, c, ref, "", func(ctx context.Context, s *session) ([]string, error) {
+		return c.listTags(ctx, ref, s, c.tagPageSize())
+	})
 }
 
 func (c *Client) tagPageSize() int {
@@ -55,7 +50,7 @@ type tagPage struct {
 	Tags []string `json:"tags"`
 }
 
-func (c *Client) listTags(ctx context.Context, ref imageref.Reference, rt *session, pageSize int) ([]string, error) {
+func (c *Client) listTags(ctx context.Context, ref imageref.Reference, s *session, pageSize int) ([]string, error) {
 	repo := c.repository(ref)
 	first, err := url.Parse(fmt.Sprintf("%s://%s/v2/%s/tags/list?n=%d", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), pageSize))
 	if err != nil {
@@ -75,7 +70,7 @@ func (c *Client) listTags(ctx context.Context, ref imageref.Reference, rt *sessi
 		seenPage[next.String()] = true
 		var pageTags []string
 		var unknown bool
-		pageTags, next, unknown, err = c.tagPage(ctx, rt, first, next)
+		pageTags, next, unknown, err = c.tagPage(ctx, s, first, next)
 		if err != nil {
 			return nil, err
 		}
@@ -97,8 +92,8 @@ func (c *Client) listTags(ctx context.Context, ref imageref.Reference, rt *sessi
 
 // tagPage reads one page of the tag list. unknown reports a NAME_UNKNOWN
 // answer; next is the following page, nil on the last.
-func (c *Client) tagPage(ctx context.Context, rt *session, first, u *url.URL) (tags []string, next *url.URL, unknown bool, err error) {
-	resp, err := c.get(ctx, rt, u.String(), "application/json")
+func (c *Client) tagPage(ctx context.Context, s *session, first, u *url.URL) (tags []string, next *url.URL, unknown bool, err error) {
+	resp, err := c.get(ctx, s, u.String(), "application/json")
 	if err != nil {
 		return nil, nil, false, err
 	}

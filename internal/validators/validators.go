@@ -30,7 +30,7 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 		return
 	}
 	if err := v.check(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, v.summary, capitalize(err.Error())+".")
+		resp.Diagnostics.AddAttributeError(req.Path, v.summary, Capitalize(err.Error())+".")
 	}
 }
 
@@ -124,7 +124,9 @@ func ParseCertificates(s string) ([]*x509.Certificate, error) {
 	return certs, nil
 }
 
-func capitalize(s string) string {
+// Capitalize starts a message with a capital letter: errors are written in
+// lower case, diagnostics and function errors are sentences.
+func Capitalize(s string) string {
 	if s == "" || s[0] < 'a' || s[0] > 'z' {
 		return s
 	}

@@ -14,18 +14,13 @@ type Cache struct {
 	sources map[cacheKey]*Source
 }
 
+// cacheKey is the host and the whole Config: every setting decides which
+// password a Source fetches, so none may be left out. The HTTPClient is
+// part of it when its type is comparable; two configs with different
+// clients get different Sources.
 type cacheKey struct {
 	host string
-	cfg  configKey
-	// client is Config.HTTPClient when its type is comparable; two configs
-	// with different clients get different Sources.
-	client any
-}
-
-// configKey is Config without its HTTPClient.
-type configKey struct {
-	region, registryID, profile, accessKey, secretKey, sessionToken string
-	roleARN, externalID, sessionName, endpoint, stsEndpoint         string
+	cfg  Config
 }
 
 // Source returns the Source for (cfg, host), creating it on first use. Hosts
@@ -36,16 +31,10 @@ func (c *Cache) Source(cfg Config, host string) (*Source, error) {
 	if n, ok := stripDefaultPort(name); ok {
 		name = n
 	}
-	key := cacheKey{host: name, cfg: configKey{
-		cfg.Region, cfg.RegistryID, cfg.Profile, cfg.AccessKey, cfg.SecretKey, cfg.SessionToken,
-		cfg.RoleARN, cfg.ExternalID, cfg.SessionName, cfg.Endpoint, cfg.STSEndpoint,
-	}}
-	if cfg.HTTPClient != nil {
-		if !reflect.TypeOf(cfg.HTTPClient).Comparable() {
-			return NewSource(cfg, host)
-		}
-		key.client = cfg.HTTPClient
+	if cfg.HTTPClient != nil && !reflect.TypeOf(cfg.HTTPClient).Comparable() {
+		return NewSource(cfg, host)
 	}
+	key := cacheKey{host: name, cfg: cfg}
 
 	c.mu.Lock()
 	defer c.mu.Unlock()

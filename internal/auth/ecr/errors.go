@@ -91,52 +91,10 @@ func (e *Error) Error() string {
 		}
 		b.WriteString(strings.TrimRight(e.Message, ". "))
 	}
-	if h := e.hint(); h != "" {
-		b.WriteString("; " + h)
-	}
 	return b.String()
 }
 
 func (e *Error) Unwrap() error { return e.Err }
-
-// noCredentialsHint lists every way the provider can be given AWS credentials,
-// because "no credentials" is only actionable with the options in front of you.
-const noCredentialsHint = "no AWS credentials were found. Give them in the registry's ecr block " +
-	"(access_key and secret_key, profile, or role_arn), or to the AWS default chain: the environment " +
-	"(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, optionally AWS_SESSION_TOKEN; or AWS_PROFILE), " +
-	"the shared files ~/.aws/credentials and ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), " +
-	"IAM Identity Center (aws sso login), web identity (AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN), " +
-	"or an ECS/EKS container role or EC2 instance role"
-
-// hint says what to change for the failures users actually hit; it is
-// keyed on the code because the AWS messages alone do not say it.
-func (e *Error) hint() string {
-	switch e.Code {
-	case "AccessDeniedException", "AccessDenied":
-		if e.Op == "AssumeRole" {
-			return "the credentials must be allowed sts:AssumeRole on the role, and the role's trust policy " +
-				"must trust them (with the external_id it requires, if any)"
-		}
-		if e.Public {
-			return "the credentials need the IAM permissions ecr-public:GetAuthorizationToken and " +
-				"sts:GetServiceBearerToken (on \"*\")"
-		}
-		return "the credentials need the IAM permission ecr:GetAuthorizationToken (on resource \"*\"), " +
-			"and ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on the repository"
-	case "UnrecognizedClientException", "InvalidClientTokenId":
-		return "AWS does not know this access key id or session token: check access_key and session_token, " +
-			"the profile, or AWS_ACCESS_KEY_ID and AWS_SESSION_TOKEN (keys of one partition, e.g. aws-cn, " +
-			"do not work in another)"
-	case "InvalidSignatureException", "SignatureDoesNotMatch":
-		return "the secret access key does not belong to the access key id: check secret_key, the profile, " +
-			"or AWS_SECRET_ACCESS_KEY"
-	case "ExpiredTokenException", "ExpiredToken":
-		return "the temporary credentials have expired: refresh them (for IAM Identity Center, run aws sso login)"
-	case CodeInvalidConfig:
-		return "fix the AWS configuration, or name an existing profile"
-	}
-	return ""
-}
 
 // classify turns an error from loading the AWS configuration or from the SDK
 // into an *Error. redact removes every secret the Source knows of from text
@@ -169,7 +127,7 @@ func classify(err error, base Error, redact func(string) string) *Error {
 	if isCred && len(ops) > 0 && ops[len(ops)-1].ServiceID == "ec2imds" {
 		e.Op = ""
 		e.Code = CodeNoCredentials
-		e.Message = redact(noCredentialsHint + " (the last source tried, the EC2 instance metadata service, said: " +
+		e.Message = redact("no AWS credentials were found (the last source of the default chain, the EC2 instance metadata service, said: " +
 			ops[len(ops)-1].Err.Error() + ")")
 		return &e
 	}
@@ -257,6 +215,34 @@ func redactor(secrets ...string) func(string) string {
 	}
 }
 
-// CredentialFailure marks this error as a failure to obtain credentials, as
-// opposed to a registry refusing them (see registry.ClassCredentials).
-func (e *Error) CredentialFailure() {}
+// ConfigFix says what kind of change a ConfigError calls for; the provider
+// words it in terms of its own settings.
+type ConfigFix int
+
+const (
+	// FixSet: a setting is missing.
+	FixSet ConfigFix = iota
+	// FixGiveTogether: settings that go together are given in part.
+	FixGiveTogether
+	// FixRemove: a setting does not apply here.
+	FixRemove
+	// FixRemoveOrCorrect: a setting contradicts the address, whose value
+	// is the default.
+	FixRemoveOrCorrect
+	// FixHostOnly: the address is more than a host; Value is the host.
+	FixHostOnly
+)
+
+// ConfigError is a Config that cannot work for its host, found without any
+// I/O. Setting names the setting at fault as the Config documents it
+// ("region", "registry_id", "access_key", "address" for the host).
+type ConfigError struct {
+	Setting string
+	Fix     ConfigFix
+	// Problem states what is wrong.
+	Problem string
+	// Value is the corrected value, where one follows from the input.
+	Value string
+}
+
+func (e *ConfigError) Error() string { return "ecr: " + e.Problem }

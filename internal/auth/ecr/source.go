@@ -122,53 +122,54 @@ var registryIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 // the first Authorization.
 func NewSource(cfg Config, host string) (*Source, error) {
 	if host == "" {
-		return nil, errors.New("ecr: the registry address is empty")
+		return nil, &ConfigError{Setting: "address", Fix: FixSet, Problem: "the registry address is empty"}
 	}
 	if strings.Contains(host, "/") {
-		return nil, fmt.Errorf("ecr: the registry address %q includes a scheme or a repository path; give the registry host only, e.g. %q",
-			host, hostOnly(host))
+		return nil, &ConfigError{Setting: "address", Fix: FixHostOnly, Value: hostOnly(host),
+			Problem: fmt.Sprintf("the registry address %q includes a scheme or a repository path", host)}
 	}
 	if (cfg.AccessKey == "") != (cfg.SecretKey == "") {
-		return nil, errors.New("ecr: access_key and secret_key must be given together")
+		return nil, &ConfigError{Setting: "access_key", Fix: FixGiveTogether, Problem: "access_key and secret_key go together, and only one is set"}
 	}
 	if cfg.SessionToken != "" && cfg.AccessKey == "" {
-		return nil, errors.New("ecr: session_token needs access_key and secret_key")
+		return nil, &ConfigError{Setting: "session_token", Fix: FixGiveTogether, Problem: "session_token is set without access_key and secret_key"}
 	}
 	if cfg.Profile != "" && cfg.AccessKey != "" {
-		return nil, errors.New("ecr: give either profile or access_key and secret_key, not both")
+		return nil, &ConfigError{Setting: "profile", Fix: FixRemove, Problem: "both profile and access_key are set, and they are two sources of the same credentials"}
 	}
 	if cfg.RoleARN == "" && (cfg.ExternalID != "" || cfg.SessionName != "") {
-		return nil, errors.New("ecr: external_id and session_name apply only with role_arn")
+		return nil, &ConfigError{Setting: "role_arn", Fix: FixSet, Problem: "external_id and session_name apply only with role_arn, which is not set"}
 	}
 	if cfg.RegistryID != "" && !registryIDPattern.MatchString(cfg.RegistryID) {
-		return nil, fmt.Errorf("ecr: registry_id %q is not a 12-digit AWS account id", cfg.RegistryID)
+		return nil, &ConfigError{Setting: "registry_id", Fix: FixRemoveOrCorrect, Problem: fmt.Sprintf("registry_id %q is not a 12-digit AWS account id", cfg.RegistryID)}
 	}
 
 	s := &Source{cfg: cfg, now: time.Now}
 	switch h, ok := ParseHost(host); {
 	case IsPublic(host):
 		if cfg.Region != "" && !strings.EqualFold(cfg.Region, PublicRegion) {
-			return nil, fmt.Errorf("ecr: region %q given for %s, but the ECR Public API exists only in %s; remove region",
-				cfg.Region, PublicHost, PublicRegion)
+			return nil, &ConfigError{Setting: "region", Fix: FixRemove,
+				Problem: fmt.Sprintf("region %q is given for %s, but the ECR Public API exists only in %s", cfg.Region, PublicHost, PublicRegion)}
 		}
 		if cfg.RegistryID != "" {
-			return nil, fmt.Errorf("ecr: registry_id does not apply to %s (ECR Public has one token for all registries); remove it", PublicHost)
+			return nil, &ConfigError{Setting: "registry_id", Fix: FixRemove,
+				Problem: fmt.Sprintf("registry_id does not apply to %s: ECR Public has one token for all registries", PublicHost)}
 		}
 		s.host, s.region, s.public = PublicHost, PublicRegion, true
 	case ok:
 		if cfg.Region != "" && !strings.EqualFold(cfg.Region, h.Region) {
-			return nil, fmt.Errorf("ecr: region %q does not match the region %q of registry %s; remove region or correct it",
-				cfg.Region, h.Region, h.Name)
+			return nil, &ConfigError{Setting: "region", Fix: FixRemoveOrCorrect,
+				Problem: fmt.Sprintf("region %q does not match the region %q of registry %s", cfg.Region, h.Region, h.Name)}
 		}
 		if cfg.RegistryID != "" && cfg.RegistryID != h.RegistryID {
-			return nil, fmt.Errorf("ecr: registry_id %q does not match the registry id %q of registry %s; remove registry_id or correct it",
-				cfg.RegistryID, h.RegistryID, h.Name)
+			return nil, &ConfigError{Setting: "registry_id", Fix: FixRemoveOrCorrect,
+				Problem: fmt.Sprintf("registry_id %q does not match the registry id %q of registry %s", cfg.RegistryID, h.RegistryID, h.Name)}
 		}
 		s.host, s.region, s.registryID, s.fips = h.Name, h.Region, h.RegistryID, h.FIPS
 	default:
 		if cfg.Region == "" {
-			return nil, fmt.Errorf("ecr: %s is not an Amazon ECR hostname (<account id>.dkr.ecr.<region>.amazonaws.com), "+
-				"so the region cannot be taken from it; set region (and registry_id) in the ecr block", host)
+			return nil, &ConfigError{Setting: "region", Fix: FixSet,
+				Problem: fmt.Sprintf("%s is not an Amazon ECR hostname (<account id>.dkr.ecr.<region>.amazonaws.com), so the region cannot be taken from it", host)}
 		}
 		s.host, s.region, s.registryID = strings.ToLower(host), cfg.Region, cfg.RegistryID
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -64,8 +65,14 @@ func TestNewSourceChecksConfig(t *testing.T) {
 			if err == nil {
 				t.Fatalf("NewSource succeeded, want an error mentioning %q", tt.wantErr)
 			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v is a %T, want *ConfigError", err, err)
+			}
+			// The corrected host, for an address with more than a host.
+			text := err.Error() + " " + strconv.Quote(ce.Value)
 			for _, want := range tt.wantErr {
-				if !strings.Contains(err.Error(), want) {
+				if !strings.Contains(text, want) {
 					t.Errorf("error %q does not mention %q", err, want)
 				}
 			}

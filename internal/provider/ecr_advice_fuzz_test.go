@@ -1,11 +1,13 @@
-package ecr
+package provider
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
 )
 
-// FuzzChallenge feeds IsChallenge and ExplainChallenge what a registry's
+// FuzzChallenge feeds ecr.IsChallenge and ecrChallengeAdvice what a registry's
 // WWW-Authenticate could parse into, and the host and username they are
 // given: they never panic, advice names the host, depends on the username
 // only through whether it looks like an AWS access key id (so it can never
@@ -18,11 +20,11 @@ func FuzzChallenge(f *testing.F) {
 	f.Add("registry.example.com", "Basic", "realm", "x", "ASIAIOSFODNN7EXAMPLE", false)
 	f.Fuzz(func(t *testing.T, host, scheme, key, value, username string, ecrConfigured bool) {
 		params := map[string]string{key: value}
-		is := IsChallenge(scheme, params)
+		is := ecr.IsChallenge(scheme, params)
 		if is && !strings.EqualFold(scheme, "basic") {
-			t.Fatalf("IsChallenge(%q, %v) for a scheme other than Basic", scheme, params)
+			t.Fatalf("ecr.IsChallenge(%q, %v) for a scheme other than Basic", scheme, params)
 		}
-		msg, ok := ExplainChallenge(host, scheme, params, username, ecrConfigured)
+		msg, ok := ecrChallengeAdvice(host, scheme, params, username, ecrConfigured)
 		switch {
 		case ok && ecrConfigured:
 			t.Fatalf("advice given although ecr is configured: %q", msg)
@@ -34,10 +36,10 @@ func FuzzChallenge(f *testing.F) {
 			t.Fatalf("an ECR challenge without ecr configured got no advice")
 		}
 		other := "someone"
-		if LooksLikeAccessKeyID(username) {
+		if ecr.LooksLikeAccessKeyID(username) {
 			other = "AKIAAAAAAAAAAAAAAAAA"
 		}
-		if msg2, ok2 := ExplainChallenge(host, scheme, params, other, ecrConfigured); msg2 != msg || ok2 != ok {
+		if msg2, ok2 := ecrChallengeAdvice(host, scheme, params, other, ecrConfigured); msg2 != msg || ok2 != ok {
 			t.Fatalf("the advice for username %q differs from that for %q:\n%s\n%s", username, other, msg, msg2)
 		}
 	})
