@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -502,5 +503,46 @@ func TestCacheSharesSources(t *testing.T) {
 	}
 	if _, err := c.Source(Config{Region: "eu-west-1"}, testHost); err == nil {
 		t.Errorf("Cache.Source accepted a region mismatch")
+	}
+}
+
+// TestCacheKeysOnEverySetting proves that two configurations differing in any
+// one string setting get different Sources: each setting decides which
+// password is fetched (an external_id dropped from the key would hand one
+// role's password to another configuration).
+func TestCacheKeysOnEverySetting(t *testing.T) {
+	const host = "registry.example.com" // not an ECR hostname: region and registry id are free
+	full := Config{Region: "us-east-1", RegistryID: "123456789012", AccessKey: testKey, SecretKey: testSecret,
+		SessionToken: "token", RoleARN: "arn:aws:iam::123456789012:role/r", ExternalID: "ext", SessionName: "s",
+		Endpoint: "https://ecr.example", STSEndpoint: "https://sts.example"}
+	typ := reflect.TypeOf(full)
+	for i := 0; i < typ.NumField(); i++ {
+		f := typ.Field(i)
+		if f.Type.Kind() != reflect.String {
+			continue
+		}
+		a := full
+		if f.Name == "Profile" {
+			// A profile excludes static keys.
+			a.AccessKey, a.SecretKey, a.SessionToken, a.Profile = "", "", "", "p"
+		}
+		b := a
+		field := reflect.ValueOf(&b).Elem().Field(i)
+		field.SetString(field.String() + "x")
+		if f.Name == "RegistryID" {
+			b.RegistryID = "210987654321"
+		}
+		c := &Cache{}
+		sa, err := c.Source(a, host)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		sb, err := c.Source(b, host)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		if sa == sb {
+			t.Errorf("two configurations differing only in %s share one Source", f.Name)
+		}
 	}
 }
