@@ -63,6 +63,8 @@ var DockerHubAbuseLimit = newReply(http.StatusTooManyRequests, "text/plain", "To
 //     with the linux/amd64 image's digest
 //     (https://github.com/opencontainers/distribution-spec/issues/207,
 //     2020; whether Hub still does so is not shown).
+//   - Not modelled for want of evidence: the OAuth2 POST (answered 405),
+//     expired personal access tokens (answered like wrong ones).
 func DockerHub() *Dialect {
 	return &Dialect{
 		Name: "Docker Hub",

@@ -149,7 +149,8 @@ func ECR() *Dialect {
 //     Authorization Token is invalid."}]} without a challenge
 //     (https://github.com/oras-project/oras-go/issues/1227,
 //     https://github.com/aws/containers-roadmap/issues/2835,
-//     https://github.com/kreuzwerker/terraform-provider-docker/pull/666).
+//     https://github.com/kreuzwerker/terraform-provider-docker/pull/666;
+//     lablup/backend.ai#2549's Content-Length 80 is this body).
 //   - Token answer {"token": ...}; tokens last an hour (oras-go#1227).
 //   - Missing repository: 404 NAME_UNKNOWN "The repository with name
 //     'NAME' does not exist in the registry with id 'ALIAS'", the alias

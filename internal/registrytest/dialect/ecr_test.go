@@ -76,10 +76,10 @@ func TestECRPublic(t *testing.T) {
 	commonClientChecks(t, e, "AWS", alicePW, true)
 	invalid := `{"errors":[{"code":"DENIED","message":"Your Authorization Token is invalid."}]}`
 	runChecks(t, e, []check{
-		{"ping", ping, want{401, map[string]string{"WWW-Authenticate": `/token/",service="public.ecr.aws",scope="aws"`, "Content-Type": jsonUTF8},
+		{"ping", ping, want{401, map[string]string{"Content-Length": "58", "WWW-Authenticate": `/token/",service="public.ecr.aws",scope="aws"`, "Content-Type": jsonUTF8},
 			[]string{`{"errors":[{"code":"DENIED","message":"Not Authorized"}]}`}}},
 		{"no credentials on a private repository", get(http.MethodGet, manifestPriv, "", ""), want{401, nil, []string{"Not Authorized"}}},
-		{"an invalid token", get(http.MethodGet, manifestPub, "", "", "Authorization", "Bearer abc"), want{400, map[string]string{"WWW-Authenticate": ""}, []string{invalid}}},
+		{"an invalid token", get(http.MethodGet, manifestPub, "", "", "Authorization", "Bearer abc"), want{400, map[string]string{"Content-Length": "80", "WWW-Authenticate": ""}, []string{invalid}}},
 		{"Basic credentials on the registry", get(http.MethodGet, manifestPub, "", "", "Authorization", basicHeader("AWS", alicePW)), want{400, nil, []string{invalid}}},
 		{"an expired token", func(e *env) resp {
 			auth := e.auth("pub/app", "", "")

@@ -13,7 +13,8 @@ import (
 //     https://github.com/oras-project/oras/issues/1128). 401 bodies are
 //     {"errors":[{"code":"UNAUTHORIZED","message":"authentication
 //     required"}]} without detail
-//     (https://github.com/Mic92/niks3/issues/229).
+//     (https://github.com/Mic92/niks3/issues/229); oras#1128's
+//     Content-Length 73 is this body and its newline.
 //   - Every pull needs a token, anonymous ones for public images too
 //     (https://github.com/termoshtt/ocipkg/issues/41). The answer is
 //     {"token": ...} without expires_in
@@ -30,7 +31,8 @@ import (
 //     resource is denied"}]}
 //     (https://github.com/Bossett/bsky-feeds/pull/155,
 //     https://github.com/akuity/kargo/pull/778,
-//     https://github.com/apple/container/issues/183).
+//     https://github.com/apple/container/issues/183; oras#1128's 403 of 86
+//     bytes is this body).
 //   - Basic credentials sent to the registry itself: DENIED "invalid
 //     token", without a challenge
 //     (https://github.com/argoproj-labs/argocd-image-updater/issues/303,

@@ -16,12 +16,12 @@ func TestGHCR(t *testing.T) {
 	commonClientChecks(t, e, alice, alicePW, true)
 	denied := `{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}`
 	runChecks(t, e, []check{
-		{"ping", ping, want{401, map[string]string{"WWW-Authenticate": `service="` + e.f.Host + `",scope="repository:user/image:pull"`},
+		{"ping", ping, want{401, map[string]string{"Content-Length": "73", "WWW-Authenticate": `service="` + e.f.Host + `",scope="repository:user/image:pull"`},
 			[]string{`{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`}}},
 		{"an anonymous token for a public image, without expires_in", tokenFor("pub/app", "", ""), want{200, nil, []string{`"token":"`}}},
 		{"no anonymous token for a private image", tokenFor("team/app", "", ""), want{401, nil, []string{"UNAUTHORIZED"}}},
 		{"no anonymous token for a missing one", tokenFor("no/such", "", ""), want{401, nil, nil}},
-		{"a wrong personal access token", tokenFor("team/app", alice, wrongPW), want{403, nil, []string{denied}}},
+		{"a wrong personal access token", tokenFor("team/app", alice, wrongPW), want{403, map[string]string{"Content-Length": "86"}, []string{denied}}},
 		{"Basic credentials on the registry", get(http.MethodGet, manifestPriv, "", "", "Authorization", basicHeader(alice, alicePW)),
 			want{403, map[string]string{"WWW-Authenticate": ""}, []string{`"code":"DENIED","message":"invalid token"`}}},
 		{"Bearer base64(user:PAT)", get(http.MethodGet, manifestPriv, "", "", "Authorization", "Bearer "+base64.StdEncoding.EncodeToString([]byte(alice+":"+alicePW))),

@@ -16,7 +16,7 @@ const GitLabAccessDenied = "HTTP Basic: Access denied. If a password was provide
 //     {"errors":[{"code":"UNAUTHORIZED","message":"authentication
 //     required","detail":null}]} and Bearer
 //     realm="https://gitlab.com/jwt/auth",service="container_registry"
-//     (https://github.com/swarmpit/swarmpit/issues/572,
+//     (https://github.com/swarmpit/swarmpit/issues/572, Content-Length 87,
 //     https://github.com/dotnet/sdk-container-builds/issues/284).
 //   - Wrong credentials at /jwt/auth: 401 UNAUTHORIZED GitLabAccessDenied.
 //     The token answer is not shown beyond a 200 (the front sends

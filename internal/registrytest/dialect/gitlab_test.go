@@ -14,7 +14,7 @@ func TestGitLab(t *testing.T) {
 	e := newEnv(t, GitLab(), Options{})
 	commonClientChecks(t, e, alice, alicePW, true)
 	runChecks(t, e, []check{
-		{"ping", ping, want{401, map[string]string{"WWW-Authenticate": `Bearer realm="` + e.f.Auth.URL + `/jwt/auth",service="container_registry"`},
+		{"ping", ping, want{401, map[string]string{"Content-Length": "87", "WWW-Authenticate": `Bearer realm="` + e.f.Auth.URL + `/jwt/auth",service="container_registry"`},
 			[]string{`{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":null}]}`}}},
 		{"wrong password", tokenFor("team/app", alice, wrongPW), want{401, nil, []string{"HTTP Basic: Access denied."}}},
 		{"no credentials on a private repository", get(http.MethodGet, manifestPriv, "", ""), want{401, map[string]string{"WWW-Authenticate": `error="insufficient_scope"`}, nil}},

@@ -14,7 +14,8 @@ import (
 //     {"errors":[{"code":"UNAUTHORIZED","message":"unauthorized:
 //     unauthorized"}]} and Bearer realm="<host>/service/token",
 //     service="harbor-registry"
-//     (https://github.com/google/go-containerregistry/issues/1493).
+//     (https://github.com/google/go-containerregistry/issues/1493, whose
+//     Content-Length 76 is this body and its newline).
 //   - Token service (src/core/service/token in
 //     https://github.com/goharbor/harbor): GET only
 //     (https://github.com/IBM/portieris/issues/51; the status a POST gets

@@ -12,7 +12,7 @@ func TestHarbor(t *testing.T) {
 	e := newEnv(t, Harbor(), Options{})
 	commonClientChecks(t, e, alice, alicePW, true)
 	runChecks(t, e, []check{
-		{"ping", ping, want{401, map[string]string{"WWW-Authenticate": `/service/token",service="harbor-registry"`},
+		{"ping", ping, want{401, map[string]string{"Content-Length": "76", "WWW-Authenticate": `/service/token",service="harbor-registry"`},
 			[]string{`{"errors":[{"code":"UNAUTHORIZED","message":"unauthorized: unauthorized"}]}`}}},
 		{"token answer", tokenFor("pub/app", "", ""), want{200, nil, []string{`"expires_in":1800`, `"issued_at":"`, `"token":"`}}},
 		{"an unknown service", func(e *env) resp { return e.do(http.MethodGet, e.f.realm(e.f.Host)+"?service=nope", nil) }, want{400, nil, []string{"Unable to handle service: nope"}}},
