@@ -160,6 +160,15 @@ func (e *ECR) Valid(password string) bool {
 	return ok && time.Now().Before(exp)
 }
 
+// Issued reports whether password was issued by this stand-in, expired or
+// not: what a registry needs to tell an expired password from a wrong one.
+func (e *ECR) Issued(password string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.issued[password]
+	return ok
+}
+
 // ExpireAll expires every password issued so far; later ones are unaffected.
 func (e *ECR) ExpireAll() {
 	e.mu.Lock()

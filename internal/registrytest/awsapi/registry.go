@@ -26,7 +26,7 @@ func (e *ECR) RegistryMiddleware(registryHost string) func(http.Handler) http.Ha
 			user, password, ok := r.BasicAuth()
 			if !ok || user != "AWS" || !e.Valid(password) {
 				code, msg := "UNAUTHORIZED", "Not Authorized"
-				if ok && user == "AWS" && e.issuedEver(password) {
+				if ok && user == "AWS" && e.Issued(password) {
 					code, msg = "DENIED", "Your authorization token has expired. Reauthenticate and try again."
 				}
 				w.Header().Set("WWW-Authenticate", challenge)
@@ -43,12 +43,4 @@ func (e *ECR) RegistryMiddleware(registryHost string) func(http.Handler) http.Ha
 			next.ServeHTTP(w, r)
 		})
 	}
-}
-
-// issuedEver reports whether password was issued, expired or not.
-func (e *ECR) issuedEver(password string) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	_, ok := e.issued[password]
-	return ok
 }
