@@ -140,11 +140,17 @@ func validatePath(path string) error {
 	return nil
 }
 
-// ValidateDigest checks that s is a digest a registry can serve: a registered
-// algorithm and an encoded value of the right length.
+// ValidateDigest checks that s is a digest a registry can serve: an
+// algorithm the OCI image spec registers (sha256 or sha512) and an encoded
+// value of the right length. go-digest also knows sha384, which no registry
+// serves content by: it is refused here, before any request.
 func ValidateDigest(s string) error {
-	if err := digest.Digest(s).Validate(); err != nil {
+	d := digest.Digest(s)
+	if err := d.Validate(); err != nil {
 		return fmt.Errorf("invalid digest %q: %w (expected sha256: followed by 64 lower-case hex digits)", s, err)
+	}
+	if a := d.Algorithm(); a != digest.SHA256 && a != digest.SHA512 {
+		return fmt.Errorf("invalid digest %q: algorithm %s is not one OCI registries use: write sha256: followed by 64 lower-case hex digits (or sha512: and 128)", s, a)
 	}
 	return nil
 }

@@ -523,6 +523,11 @@ func TestAccManifest_InvalidReference(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Invalid Image Reference.*invalid digest`),
 			},
 			{
+				// go-digest knows sha384, so only imageref's own rule keeps it from the registry.
+				Config:      providerConfig("") + manifestConfig(map[string]string{"x": h + "/team/app@" + fnDigest384}),
+				ExpectError: regexp.MustCompile(`(?s)Invalid Image Reference.*algorithm sha384 is not`),
+			},
+			{
 				Config:      providerConfig("") + manifestConfig(map[string]string{"x": "https://" + h + "/team/app"}),
 				ExpectError: regexp.MustCompile(`(?s)Invalid Image Reference.*URL scheme`),
 			},
