@@ -1,0 +1,230 @@
+package provider
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/cache"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/validators"
+)
+
+// providerData is what Configure hands to every data source: one client for
+// the whole run, so that pings and tokens are shared.
+type providerData struct {
+	client  *registry.Client
+	timeout time.Duration
+	// unknown lists settings not known at plan time; reads fail with a
+	// diagnostic naming them.
+	unknown []string
+	// secrets are masked in every log line of a read.
+	secrets []string
+}
+
+func (p *imageinfoProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx = withLogMasking(ctx, configSecrets(cfg)...)
+	if unknown := unknownSettings(cfg); len(unknown) > 0 {
+		// Fail the reads that need the configuration, not the whole plan:
+		// a configuration with no data source to read is still valid.
+		resp.DataSourceData = &providerData{unknown: unknown}
+		return
+	}
+
+	timeout := defaultTimeout
+	if !cfg.Timeout.IsNull() {
+		// Validated by the attribute validator.
+		timeout, _ = time.ParseDuration(cfg.Timeout.ValueString())
+	}
+	maxRetries := defaultMaxRetries
+	if !cfg.MaxRetries.IsNull() {
+		maxRetries = int(cfg.MaxRetries.ValueInt64())
+	}
+
+	hosts := map[string]registry.HostOptions{}
+	creds := map[string]auth.Credentials{}
+	// One cache per provider instance: every data source of the run shares
+	// its ECR passwords.
+	ecrCache := &ecr.Cache{}
+	for i, r := range cfg.Registries {
+		addr, err := imageref.NormalizeAddress(r.Address.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("registry").AtListIndex(i).AtName("address"), "Invalid Registry Address", err.Error())
+			continue
+		}
+		host, err := hostOptions(r)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("registry").AtListIndex(i), "Invalid TLS Settings",
+				fmt.Sprintf("The TLS settings of this registry block cannot be used: %v.", err))
+			continue
+		}
+		hosts[addr] = host
+		creds[addr] = auth.Credentials{
+			Username:      r.Username.ValueString(),
+			Password:      r.Password.ValueString(),
+			Token:         r.Token.ValueString(),
+			IdentityToken: r.IdentityToken.ValueString(),
+		}
+		if r.ECR != nil {
+			src, err := ecrCache.Source(r.ECR.config(), addr)
+			if err != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("registry").AtListIndex(i).AtName("ecr"), "Invalid ECR Configuration",
+					strings.TrimPrefix(err.Error(), "ecr: ")+".")
+				continue
+			}
+			c := creds[addr]
+			c.ECR = src
+			creds[addr] = c
+		}
+		tflog.Debug(ctx, "registry block configured", map[string]any{
+			"registry": addr, "credentials": credentialKind(creds[addr]), "insecure": host.Insecure, "custom_tls": host.TLS != nil,
+		})
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	// The order of DESIGN.md: registry blocks, the Docker config, ECR
+	// hostnames, anonymous.
+	var sources []authn.Keychain
+	if cfg.DockerConfig.IsNull() || cfg.DockerConfig.ValueBool() {
+		dc := auth.NewDockerConfig(cfg.DockerConfigPath.ValueString())
+		tflog.Debug(ctx, "reading credentials from the Docker config", map[string]any{"path": dc.Path()})
+		sources = append(sources, dc)
+	}
+	sources = append(sources, auth.ECRHosts{Cache: ecrCache})
+
+	store, err := openCache(cfg.CacheDir)
+	if err != nil {
+		resp.Diagnostics.AddAttributeWarning(path.Root("cache_dir"), "Cache Not Available",
+			fmt.Sprintf("The cache cannot be used, so every read asks the registry: %v. Set cache_dir to a writable directory, or to \"\" to turn the cache off.", err))
+	}
+
+	data := &providerData{
+		client: registry.New(registry.Options{
+			Cache:      store,
+			Keychain:   auth.Keychain(auth.NewStatic(creds), sources...),
+			Hosts:      hosts,
+			MaxRetries: maxRetries,
+			UserAgent:  "terraform-provider-imageinfo/" + p.version,
+		}),
+		timeout: timeout,
+		secrets: configSecrets(cfg),
+	}
+	resp.DataSourceData = data
+}
+
+// credentialKind names the kind of credentials for logs, never their value.
+func credentialKind(c auth.Credentials) string {
+	switch {
+	case c.ECR != nil:
+		return "ecr"
+	case c.IdentityToken != "":
+		return "identity token"
+	case c.Token != "":
+		return "token"
+	case c.Username != "":
+		return "username/password"
+	}
+	return "none"
+}
+
+func hostOptions(r registryModel) (registry.HostOptions, error) {
+	h := registry.HostOptions{Insecure: r.Insecure.ValueBool()}
+	if r.SkipTLSVerify.ValueBool() || !r.CACertPEM.IsNull() || !r.ClientCertPEM.IsNull() {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12}
+		if r.SkipTLSVerify.ValueBool() {
+			tc.InsecureSkipVerify = true //nolint:gosec // The user asked for it, and the attribute's description says what it costs.
+		}
+		if !r.CACertPEM.IsNull() {
+			certs, err := validators.ParseCertificates(r.CACertPEM.ValueString())
+			if err != nil {
+				return h, err
+			}
+			pool, err := x509.SystemCertPool()
+			if err != nil {
+				pool = x509.NewCertPool()
+			}
+			for _, c := range certs {
+				pool.AddCert(c)
+			}
+			tc.RootCAs = pool
+		}
+		if !r.ClientCertPEM.IsNull() {
+			pair, err := tls.X509KeyPair([]byte(r.ClientCertPEM.ValueString()), []byte(r.ClientKeyPEM.ValueString()))
+			if err != nil {
+				return h, fmt.Errorf("client_cert_pem and client_key_pem: %w", err)
+			}
+			tc.Certificates = []tls.Certificate{pair}
+		}
+		h.TLS = tc
+	}
+	return h, nil
+}
+
+// unknownSettings lists the settings whose values are not known yet.
+func unknownSettings(cfg providerModel) []string {
+	var out []string
+	check := func(name string, v attr.Value) {
+		if v.IsUnknown() {
+			out = append(out, name)
+		}
+	}
+	check("cache_dir", cfg.CacheDir)
+	check("docker_config", cfg.DockerConfig)
+	check("docker_config_path", cfg.DockerConfigPath)
+	check("timeout", cfg.Timeout)
+	check("max_retries", cfg.MaxRetries)
+	for i, r := range cfg.Registries {
+		p := fmt.Sprintf("registry[%d].", i)
+		check(p+"address", r.Address)
+		check(p+"username", r.Username)
+		check(p+"password", r.Password)
+		check(p+"token", r.Token)
+		check(p+"identity_token", r.IdentityToken)
+		check(p+"client_cert_pem", r.ClientCertPEM)
+		check(p+"client_key_pem", r.ClientKeyPEM)
+		check(p+"insecure", r.Insecure)
+		check(p+"skip_tls_verify", r.SkipTLSVerify)
+		check(p+"ca_cert_pem", r.CACertPEM)
+		if r.ECR != nil {
+			for name, v := range r.ECR.values() {
+				check(p+"ecr."+name, v)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// openCache opens the cache_dir setting: the default directory when unset,
+// none when "".
+func openCache(dir types.String) (*cache.Store, error) {
+	if dir.IsNull() {
+		d, err := cache.DefaultDir()
+		if err != nil {
+			return nil, err
+		}
+		return cache.Open(d)
+	}
+	return cache.Open(dir.ValueString())
+}
