@@ -47,9 +47,9 @@ func withLogMasking(ctx context.Context, secrets ...string) context.Context {
 
 // configSecrets lists the secret values of a provider configuration: those
 // of every sensitive attribute, known or not yet.
-func configSecrets(cfg providerModel) []string {
+func configSecrets(blocks []registryModel) []string {
 	var out []string
-	for _, r := range cfg.Registries {
+	for _, r := range blocks {
 		out = append(out, r.Password.ValueString(), r.Token.ValueString(), r.IdentityToken.ValueString(), r.ClientKeyPEM.ValueString())
 		if r.ECR != nil {
 			out = append(out, r.ECR.SecretKey.ValueString(), r.ECR.SessionToken.ValueString())

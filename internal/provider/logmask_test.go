@@ -69,7 +69,7 @@ func TestConfigSecretsCoversSensitiveAttributes(t *testing.T) {
 	if len(want) < 5 {
 		t.Fatalf("found only %d sensitive attributes: %v", len(want), want)
 	}
-	got := strings.Join(configSecrets(providerModel{Registries: []registryModel{r}}), "\n")
+	got := strings.Join(configSecrets([]registryModel{r}), "\n")
 	for _, w := range want {
 		if !strings.Contains(got, w) {
 			t.Errorf("configSecrets leaves out the sensitive attribute %s", strings.TrimPrefix(w, "value-of-"))

@@ -578,6 +578,40 @@ resource "terraform_data" "pw" {
 	})
 }
 
+// TestAccProvider_UnknownRegistryBlocks: registry blocks made by a dynamic
+// block from a value only known after apply are a configuration not known
+// yet, named "registry", not a conversion error; without a data source to
+// read, the configuration plans and applies.
+func TestAccProvider_UnknownRegistryBlocks(t *testing.T) {
+	config := func(data string) string {
+		return `
+resource "terraform_data" "hosts" {
+  input = ["127.0.0.1:1"]
+}
+provider "imageinfo" {
+  dynamic "registry" {
+    for_each = terraform_data.hosts.output
+    content {
+      address  = registry.value
+      username = "u"
+      password = "p"
+    }
+  }
+}
+` + data
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config:      config(manifestConfig(map[string]string{"x": "127.0.0.1:1/never/read:1"})),
+				ExpectError: regexp.MustCompile(`(?s)Provider Configuration Not Known Yet.*\[registry\]`),
+			},
+			{Config: config("")},
+		},
+	})
+}
+
 // kindsRegistry holds one fixture of every manifest kind the provider reads,
 // in an anonymous registry, and reads them back independently: the bytes as
 // served over plain HTTP, and go-containerregistry's view of them.

@@ -42,8 +42,14 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = withLogMasking(ctx, configSecrets(cfg)...)
-	if unknown := unknownSettings(cfg); len(unknown) > 0 {
+	blocks, diags := registryBlocks(ctx, cfg.Registries)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	secrets := configSecrets(blocks)
+	ctx = withLogMasking(ctx, secrets...)
+	if unknown := unknownSettings(cfg, blocks); len(unknown) > 0 {
 		// Fail the reads that need the configuration, not the whole plan:
 		// a configuration with no data source to read is still valid.
 		resp.DataSourceData = &providerData{unknown: unknown}
@@ -65,7 +71,7 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 	// One cache per provider instance: every data source of the run shares
 	// its ECR passwords.
 	ecrCache := &ecr.Cache{}
-	for i, r := range cfg.Registries {
+	for i, r := range blocks {
 		addr, err := imageref.NormalizeAddress(r.Address.ValueString())
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("registry").AtListIndex(i).AtName("address"), "Invalid Registry Address", err.Error())
@@ -128,7 +134,7 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 			UserAgent:  "terraform-provider-imageinfo/" + p.version,
 		}),
 		timeout: timeout,
-		secrets: configSecrets(cfg),
+		secrets: secrets,
 	}
 	resp.DataSourceData = data
 }
@@ -181,8 +187,10 @@ func hostOptions(r registryModel) (registry.HostOptions, error) {
 	return h, nil
 }
 
-// unknownSettings lists the settings whose values are not known yet.
-func unknownSettings(cfg providerModel) []string {
+// unknownSettings lists the settings whose values are not known yet: the
+// top-level ones, and those of the registry blocks, or "registry" when the
+// blocks themselves are not known (a dynamic block over an unknown value).
+func unknownSettings(cfg providerModel, blocks []registryModel) []string {
 	var out []string
 	check := func(name string, v attr.Value) {
 		if v.IsUnknown() {
@@ -194,7 +202,8 @@ func unknownSettings(cfg providerModel) []string {
 	check("docker_config_path", cfg.DockerConfigPath)
 	check("timeout", cfg.Timeout)
 	check("max_retries", cfg.MaxRetries)
-	for i, r := range cfg.Registries {
+	check("registry", cfg.Registries)
+	for i, r := range blocks {
 		p := fmt.Sprintf("registry[%d].", i)
 		check(p+"address", r.Address)
 		check(p+"username", r.Username)

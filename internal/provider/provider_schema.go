@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -24,14 +25,27 @@ const (
 	maxMaxRetries     = 10
 )
 
-// providerModel is the provider block.
+// providerModel is the provider block. Registries is a list of
+// registryModel objects, read with registryBlocks: a dynamic block over a
+// value not known yet makes the whole list unknown, which a slice cannot hold.
 type providerModel struct {
-	DockerConfig     types.Bool      `tfsdk:"docker_config"`
-	DockerConfigPath types.String    `tfsdk:"docker_config_path"`
-	CacheDir         types.String    `tfsdk:"cache_dir"`
-	Timeout          types.String    `tfsdk:"timeout"`
-	MaxRetries       types.Int64     `tfsdk:"max_retries"`
-	Registries       []registryModel `tfsdk:"registry"`
+	DockerConfig     types.Bool   `tfsdk:"docker_config"`
+	DockerConfigPath types.String `tfsdk:"docker_config_path"`
+	CacheDir         types.String `tfsdk:"cache_dir"`
+	Timeout          types.String `tfsdk:"timeout"`
+	MaxRetries       types.Int64  `tfsdk:"max_retries"`
+	Registries       types.List   `tfsdk:"registry"`
+}
+
+// registryBlocks reads the registry blocks: none while the list is unknown
+// (unknownSettings names it).
+func registryBlocks(ctx context.Context, list types.List) ([]registryModel, diag.Diagnostics) {
+	if list.IsUnknown() {
+		return nil, nil
+	}
+	var blocks []registryModel
+	diags := list.ElementsAs(ctx, &blocks, false)
+	return blocks, diags
 }
 
 // registryModel is one registry block.

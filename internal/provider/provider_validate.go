@@ -22,8 +22,10 @@ func (p *imageinfoProvider) ValidateConfig(ctx context.Context, req provider.Val
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	blocks, diags := registryBlocks(ctx, cfg.Registries)
+	resp.Diagnostics.Append(diags...)
 	seen := map[string]int{}
-	for i, r := range cfg.Registries {
+	for i, r := range blocks {
 		at := path.Root("registry").AtListIndex(i)
 		validateRegistryBlock(r, at, resp)
 		if r.Address.IsUnknown() || r.Address.IsNull() {
