@@ -47,9 +47,9 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	secrets := configSecrets(blocks)
+	secrets := configSecrets(cfg)
 	ctx = withLogMasking(ctx, secrets...)
-	if unknown := unknownSettings(cfg, blocks); len(unknown) > 0 {
+	if unknown := unknownSettings(cfg); len(unknown) > 0 {
 		// Fail the reads that need the configuration, not the whole plan:
 		// a configuration with no data source to read is still valid.
 		resp.DataSourceData = &providerData{unknown: unknown}
@@ -90,8 +90,8 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 			Token:         r.Token.ValueString(),
 			IdentityToken: r.IdentityToken.ValueString(),
 		}
-		if r.ECR != nil {
-			src, err := ecrCache.Source(r.ECR.config(), addr)
+		if !r.ECR.IsNull() {
+			src, err := ecrCache.Source(ecrConfig(r.ECR), addr)
 			if err != nil {
 				resp.Diagnostics.AddAttributeError(path.Root("registry").AtListIndex(i).AtName("ecr"), "Invalid ECR Configuration",
 					strings.TrimPrefix(err.Error(), "ecr: ")+".")
@@ -187,42 +187,51 @@ func hostOptions(r registryModel) (registry.HostOptions, error) {
 	return h, nil
 }
 
-// unknownSettings lists the settings whose values are not known yet: the
-// top-level ones, and those of the registry blocks, or "registry" when the
-// blocks themselves are not known (a dynamic block over an unknown value).
-func unknownSettings(cfg providerModel, blocks []registryModel) []string {
+// unknownSettings lists the settings whose values are not known yet, by
+// name: "timeout", "registry[0].password", "registry[1].ecr.region", or
+// "registry" when the blocks themselves are not known (a dynamic block over
+// an unknown value).
+func unknownSettings(cfg providerModel) []string {
 	var out []string
-	check := func(name string, v attr.Value) {
-		if v.IsUnknown() {
-			out = append(out, name)
-		}
-	}
-	check("cache_dir", cfg.CacheDir)
-	check("docker_config", cfg.DockerConfig)
-	check("docker_config_path", cfg.DockerConfigPath)
-	check("timeout", cfg.Timeout)
-	check("max_retries", cfg.MaxRetries)
-	check("registry", cfg.Registries)
-	for i, r := range blocks {
-		p := fmt.Sprintf("registry[%d].", i)
-		check(p+"address", r.Address)
-		check(p+"username", r.Username)
-		check(p+"password", r.Password)
-		check(p+"token", r.Token)
-		check(p+"identity_token", r.IdentityToken)
-		check(p+"client_cert_pem", r.ClientCertPEM)
-		check(p+"client_key_pem", r.ClientKeyPEM)
-		check(p+"insecure", r.Insecure)
-		check(p+"skip_tls_verify", r.SkipTLSVerify)
-		check(p+"ca_cert_pem", r.CACertPEM)
-		if r.ECR != nil {
-			for name, v := range r.ECR.values() {
-				check(p+"ecr."+name, v)
-			}
-		}
-	}
+	out = unknownIn("cache_dir", cfg.CacheDir, out)
+	out = unknownIn("docker_config", cfg.DockerConfig, out)
+	out = unknownIn("docker_config_path", cfg.DockerConfigPath, out)
+	out = unknownIn("timeout", cfg.Timeout, out)
+	out = unknownIn("max_retries", cfg.MaxRetries, out)
+	out = unknownIn("registry", cfg.Registries, out)
 	sort.Strings(out)
 	return out
+}
+
+// unknownIn appends to out the names of the values in v, a setting, list of
+// blocks or block, that are not known yet.
+func unknownIn(name string, v attr.Value, out []string) []string {
+	if v.IsUnknown() {
+		return append(out, name)
+	}
+	switch v := v.(type) {
+	case types.List:
+		for i, e := range v.Elements() {
+			out = unknownIn(fmt.Sprintf("%s[%d]", name, i), e, out)
+		}
+	case types.Object:
+		for k, a := range v.Attributes() {
+			out = unknownIn(name+"."+k, a, out)
+		}
+	}
+	return out
+}
+
+// ecrConfig is the ecr.Config an ecr block sets.
+func ecrConfig(block types.Object) ecr.Config {
+	var c ecr.Config
+	values := block.Attributes()
+	for _, s := range ecrSettings {
+		if v, ok := values[s.name].(types.String); ok {
+			*s.field(&c) = v.ValueString()
+		}
+	}
+	return c
 }
 
 // openCache opens the cache_dir setting: the default directory when unset,

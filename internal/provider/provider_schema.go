@@ -7,7 +7,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -60,44 +59,7 @@ type registryModel struct {
 	CACertPEM     types.String `tfsdk:"ca_cert_pem"`
 	ClientCertPEM types.String `tfsdk:"client_cert_pem"`
 	ClientKeyPEM  types.String `tfsdk:"client_key_pem"`
-	ECR           *ecrModel    `tfsdk:"ecr"`
-}
-
-// ecrModel is the ecr block of a registry block.
-type ecrModel struct {
-	Region       types.String `tfsdk:"region"`
-	RegistryID   types.String `tfsdk:"registry_id"`
-	Profile      types.String `tfsdk:"profile"`
-	AccessKey    types.String `tfsdk:"access_key"`
-	SecretKey    types.String `tfsdk:"secret_key"`
-	SessionToken types.String `tfsdk:"session_token"`
-	RoleARN      types.String `tfsdk:"role_arn"`
-	ExternalID   types.String `tfsdk:"external_id"`
-	SessionName  types.String `tfsdk:"session_name"`
-	Endpoint     types.String `tfsdk:"endpoint"`
-}
-
-func (m *ecrModel) config() ecr.Config {
-	return ecr.Config{
-		Region:       m.Region.ValueString(),
-		RegistryID:   m.RegistryID.ValueString(),
-		Profile:      m.Profile.ValueString(),
-		AccessKey:    m.AccessKey.ValueString(),
-		SecretKey:    m.SecretKey.ValueString(),
-		SessionToken: m.SessionToken.ValueString(),
-		RoleARN:      m.RoleARN.ValueString(),
-		ExternalID:   m.ExternalID.ValueString(),
-		SessionName:  m.SessionName.ValueString(),
-		Endpoint:     m.Endpoint.ValueString(),
-	}
-}
-
-func (m *ecrModel) values() map[string]attr.Value {
-	return map[string]attr.Value{
-		"region": m.Region, "registry_id": m.RegistryID, "profile": m.Profile, "access_key": m.AccessKey,
-		"secret_key": m.SecretKey, "session_token": m.SessionToken, "role_arn": m.RoleARN,
-		"external_id": m.ExternalID, "session_name": m.SessionName, "endpoint": m.Endpoint,
-	}
+	ECR           types.Object `tfsdk:"ecr"` // of ecrSettings; null without an ecr block
 }
 
 func (p *imageinfoProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
@@ -144,86 +106,136 @@ func (p *imageinfoProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"registry": schema.ListNestedBlock{
-				MarkdownDescription: "Credentials and connection settings for one registry. Repeat the block for each " +
-					"registry; at most one block per registry. Give at most one kind of credentials: `username` with " +
-					"`password`, `token`, `identity_token`, or an `ecr` block. A block with only connection settings (`insecure`, `skip_tls_verify`, " +
-					"`ca_cert_pem`, client certificates) leaves the registry's credentials to the next sources: the Docker config, " +
-					"ECR for ECR hostnames, then anonymous access.",
-				NestedObject: schema.NestedBlockObject{
-					Attributes: map[string]schema.Attribute{
-						"address": schema.StringAttribute{
-							MarkdownDescription: "The registry's `host[:port]`, e.g. `ghcr.io` or `registry.example.com:5000`. " +
-								"`docker.io`, `index.docker.io`, `registry-1.docker.io` and `https://index.docker.io/v1/` all mean Docker Hub. " +
-								"A scheme (`https://`) is accepted and ignored; a repository path is an error.",
-							Required:   true,
-							Validators: []validator.String{validators.RegistryAddress()},
-						},
-						"username": schema.StringAttribute{
-							MarkdownDescription: "User name for Basic credentials, given with `password`. The registry's challenge decides how " +
-								"they are used: sent directly to a `Basic` challenge, or to the token realm of a `Bearer` challenge to get a " +
-								"pull token. Registries that take an access token as a password want a fixed user name here, e.g. " +
-								"`oauth2accesstoken` for Google, `00000000-0000-0000-0000-000000000000` for an ACR refresh token.",
-							Optional: true,
-						},
-						"password": schema.StringAttribute{
-							MarkdownDescription: "Password, personal access token or robot-account secret, given with `username`.",
-							Optional:            true,
-							Sensitive:           true,
-						},
-						"token": schema.StringAttribute{
-							MarkdownDescription: "A registry bearer token, sent as is in `Authorization: Bearer` without any token exchange. " +
-								"For a short-lived registry access token obtained elsewhere, for example from the registry's token endpoint by a CI job. " +
-								"The registry's challenge is not consulted for it, so it must be valid for pulling the repositories read.",
-							Optional:  true,
-							Sensitive: true,
-						},
-						"identity_token": schema.StringAttribute{
-							MarkdownDescription: "An OAuth2 refresh token for the registry's token realm (what `docker login` stores as " +
-								"`identitytoken`), such as an ACR refresh token from `az acr login --expose-token`. It is exchanged for pull " +
-								"tokens with `POST grant_type=refresh_token`; where the token server does not support that (it answers " +
-								"404, 405, 400 or 401), with a `GET` sending it as the password, as containerd does.",
-							Optional:  true,
-							Sensitive: true,
-						},
-						"client_cert_pem": schema.StringAttribute{
-							MarkdownDescription: "PEM-encoded client certificate (and any intermediates) for registries that require " +
-								"mutual TLS, given with `client_key_pem`.",
-							Optional: true,
-						},
-						"client_key_pem": schema.StringAttribute{
-							MarkdownDescription: "PEM-encoded private key of `client_cert_pem`.",
-							Optional:            true,
-							Sensitive:           true,
-						},
-						"insecure": schema.BoolAttribute{
-							MarkdownDescription: "Allow plain HTTP to this registry: HTTPS is tried first, as Docker does for an insecure " +
-								"registry, then HTTP. Registries on loopback addresses are treated this way already. Conflicts with " +
-								"`skip_tls_verify` and `ca_cert_pem`. Defaults to `false`.",
-							Optional: true,
-						},
-						"skip_tls_verify": schema.BoolAttribute{
-							MarkdownDescription: "Do not verify the registry's TLS certificate. Prefer `ca_cert_pem`: without verification " +
-								"anyone on the network path can impersonate the registry. Defaults to `false`.",
-							Optional: true,
-						},
-						"ca_cert_pem": schema.StringAttribute{
-							MarkdownDescription: "PEM-encoded CA certificate(s) trusted for this registry in addition to the system's, " +
-								"for registries with a private CA.",
-							Optional:   true,
-							Validators: []validator.String{validators.CertificatesPEM()},
-						},
-					},
-					Blocks: map[string]schema.Block{
-						"ecr": ecrBlockSchema(),
-					},
+			"registry": registryBlockSchema(),
+		},
+	}
+}
+
+// registryBlockSchema is the schema of the registry blocks.
+func registryBlockSchema() schema.ListNestedBlock {
+	return schema.ListNestedBlock{
+		MarkdownDescription: "Credentials and connection settings for one registry. Repeat the block for each " +
+			"registry; at most one block per registry. Give at most one kind of credentials: `username` with " +
+			"`password`, `token`, `identity_token`, or an `ecr` block. A block with only connection settings (`insecure`, `skip_tls_verify`, " +
+			"`ca_cert_pem`, client certificates) leaves the registry's credentials to the next sources: the Docker config, " +
+			"ECR for ECR hostnames, then anonymous access.",
+		NestedObject: schema.NestedBlockObject{
+			Attributes: map[string]schema.Attribute{
+				"address": schema.StringAttribute{
+					MarkdownDescription: "The registry's `host[:port]`, e.g. `ghcr.io` or `registry.example.com:5000`. " +
+						"`docker.io`, `index.docker.io`, `registry-1.docker.io` and `https://index.docker.io/v1/` all mean Docker Hub. " +
+						"A scheme (`https://`) is accepted and ignored; a repository path is an error.",
+					Required:   true,
+					Validators: []validator.String{validators.RegistryAddress()},
 				},
+				"username": schema.StringAttribute{
+					MarkdownDescription: "User name for Basic credentials, given with `password`. The registry's challenge decides how " +
+						"they are used: sent directly to a `Basic` challenge, or to the token realm of a `Bearer` challenge to get a " +
+						"pull token. Registries that take an access token as a password want a fixed user name here, e.g. " +
+						"`oauth2accesstoken` for Google, `00000000-0000-0000-0000-000000000000` for an ACR refresh token.",
+					Optional: true,
+				},
+				"password": schema.StringAttribute{
+					MarkdownDescription: "Password, personal access token or robot-account secret, given with `username`.",
+					Optional:            true,
+					Sensitive:           true,
+				},
+				"token": schema.StringAttribute{
+					MarkdownDescription: "A registry bearer token, sent as is in `Authorization: Bearer` without any token exchange. " +
+						"For a short-lived registry access token obtained elsewhere, for example from the registry's token endpoint by a CI job. " +
+						"The registry's challenge is not consulted for it, so it must be valid for pulling the repositories read.",
+					Optional:  true,
+					Sensitive: true,
+				},
+				"identity_token": schema.StringAttribute{
+					MarkdownDescription: "An OAuth2 refresh token for the registry's token realm (what `docker login` stores as " +
+						"`identitytoken`), such as an ACR refresh token from `az acr login --expose-token`. It is exchanged for pull " +
+						"tokens with `POST grant_type=refresh_token`; where the token server does not support that (it answers " +
+						"404, 405, 400 or 401), with a `GET` sending it as the password, as containerd does.",
+					Optional:  true,
+					Sensitive: true,
+				},
+				"client_cert_pem": schema.StringAttribute{
+					MarkdownDescription: "PEM-encoded client certificate (and any intermediates) for registries that require " +
+						"mutual TLS, given with `client_key_pem`.",
+					Optional: true,
+				},
+				"client_key_pem": schema.StringAttribute{
+					MarkdownDescription: "PEM-encoded private key of `client_cert_pem`.",
+					Optional:            true,
+					Sensitive:           true,
+				},
+				"insecure": schema.BoolAttribute{
+					MarkdownDescription: "Allow plain HTTP to this registry: HTTPS is tried first, as Docker does for an insecure " +
+						"registry, then HTTP. Registries on loopback addresses are treated this way already. Conflicts with " +
+						"`skip_tls_verify` and `ca_cert_pem`. Defaults to `false`.",
+					Optional: true,
+				},
+				"skip_tls_verify": schema.BoolAttribute{
+					MarkdownDescription: "Do not verify the registry's TLS certificate. Prefer `ca_cert_pem`: without verification " +
+						"anyone on the network path can impersonate the registry. Defaults to `false`.",
+					Optional: true,
+				},
+				"ca_cert_pem": schema.StringAttribute{
+					MarkdownDescription: "PEM-encoded CA certificate(s) trusted for this registry in addition to the system's, " +
+						"for registries with a private CA.",
+					Optional:   true,
+					Validators: []validator.String{validators.CertificatesPEM()},
+				},
+			},
+			Blocks: map[string]schema.Block{
+				"ecr": ecrBlockSchema(),
 			},
 		},
 	}
 }
 
+// ecrSetting is one attribute of the ecr block. ecrSettings is the one list
+// of them: the schema is made from it, the configuration sets ecr.Config
+// through it (ecrConfig), and the unknown check and log masking walk the
+// block's values by the schema it makes.
+type ecrSetting struct {
+	name        string
+	description string
+	sensitive   bool
+	// field is the ecr.Config field the attribute sets.
+	field func(*ecr.Config) *string
+}
+
+var ecrSettings = []ecrSetting{
+	{name: "region", field: func(c *ecr.Config) *string { return &c.Region },
+		description: "Region of the ECR API. Defaults to the region in the address " +
+			"(`<account>.dkr.ecr.<region>.amazonaws.com`); required when the address is not an ECR hostname (a proxy or alias)."},
+	{name: "registry_id", field: func(c *ecr.Config) *string { return &c.RegistryID },
+		description: "The 12-digit AWS account id that owns the registry. Defaults to the one in the address; " +
+			"must agree with it. Named in diagnostics."},
+	{name: "profile", field: func(c *ecr.Config) *string { return &c.Profile },
+		description: "A profile of the shared AWS config and credentials files (`~/.aws/config`, `~/.aws/credentials`, " +
+			"or `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE`). Conflicts with `access_key`."},
+	{name: "access_key", field: func(c *ecr.Config) *string { return &c.AccessKey },
+		description: "AWS access key id, given with `secret_key` (and `session_token` for temporary keys), " +
+			"instead of the default credential chain."},
+	{name: "secret_key", sensitive: true, field: func(c *ecr.Config) *string { return &c.SecretKey },
+		description: "AWS secret access key, given with `access_key`."},
+	{name: "session_token", sensitive: true, field: func(c *ecr.Config) *string { return &c.SessionToken },
+		description: "AWS session token, for temporary keys given with `access_key` and `secret_key`."},
+	{name: "role_arn", field: func(c *ecr.Config) *string { return &c.RoleARN },
+		description: "ARN of an IAM role to assume (`sts:AssumeRole`) with the credentials above before calling " +
+			"ECR, e.g. for cross-account pulls."},
+	{name: "external_id", field: func(c *ecr.Config) *string { return &c.ExternalID },
+		description: "External id required by the role's trust policy, with `role_arn`."},
+	{name: "session_name", field: func(c *ecr.Config) *string { return &c.SessionName },
+		description: "Session name of the assumed role, with `role_arn`. Defaults to `" + ecr.DefaultSessionName + "`."},
+	{name: "endpoint", field: func(c *ecr.Config) *string { return &c.Endpoint },
+		description: "URL of the ECR API endpoint, e.g. an interface VPC endpoint " +
+			"(`https://vpce-….api.ecr.us-east-1.vpce.amazonaws.com`). `AWS_ENDPOINT_URL_ECR` is honoured when unset."},
+}
+
 func ecrBlockSchema() schema.SingleNestedBlock {
+	attrs := make(map[string]schema.Attribute, len(ecrSettings))
+	for _, s := range ecrSettings {
+		attrs[s.name] = schema.StringAttribute{MarkdownDescription: s.description, Optional: true, Sensitive: s.sensitive}
+	}
 	return schema.SingleNestedBlock{
 		MarkdownDescription: "Amazon ECR: the password comes from the ECR API call `GetAuthorizationToken` (for " +
 			"`public.ecr.aws`, from ECR Public's, in `us-east-1`), made with AWS credentials and cached until shortly before " +
@@ -232,55 +244,6 @@ func ecrBlockSchema() schema.SingleNestedBlock {
 			"credential chain is used: environment, shared config and credentials files (`AWS_PROFILE`), SSO, web identity, " +
 			"container and instance roles. ECR hostnames without a `registry` block use that chain automatically. The " +
 			"credentials need `ecr:GetAuthorizationToken`, and `ecr:BatchGetImage` and `ecr:GetDownloadUrlForLayer` on the repositories read.",
-		Attributes: map[string]schema.Attribute{
-			"region": schema.StringAttribute{
-				MarkdownDescription: "Region of the ECR API. Defaults to the region in the address " +
-					"(`<account>.dkr.ecr.<region>.amazonaws.com`); required when the address is not an ECR hostname (a proxy or alias).",
-				Optional: true,
-			},
-			"registry_id": schema.StringAttribute{
-				MarkdownDescription: "The 12-digit AWS account id that owns the registry. Defaults to the one in the address; " +
-					"must agree with it. Named in diagnostics.",
-				Optional: true,
-			},
-			"profile": schema.StringAttribute{
-				MarkdownDescription: "A profile of the shared AWS config and credentials files (`~/.aws/config`, `~/.aws/credentials`, " +
-					"or `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE`). Conflicts with `access_key`.",
-				Optional: true,
-			},
-			"access_key": schema.StringAttribute{
-				MarkdownDescription: "AWS access key id, given with `secret_key` (and `session_token` for temporary keys), " +
-					"instead of the default credential chain.",
-				Optional: true,
-			},
-			"secret_key": schema.StringAttribute{
-				MarkdownDescription: "AWS secret access key, given with `access_key`.",
-				Optional:            true,
-				Sensitive:           true,
-			},
-			"session_token": schema.StringAttribute{
-				MarkdownDescription: "AWS session token, for temporary keys given with `access_key` and `secret_key`.",
-				Optional:            true,
-				Sensitive:           true,
-			},
-			"role_arn": schema.StringAttribute{
-				MarkdownDescription: "ARN of an IAM role to assume (`sts:AssumeRole`) with the credentials above before calling " +
-					"ECR, e.g. for cross-account pulls.",
-				Optional: true,
-			},
-			"external_id": schema.StringAttribute{
-				MarkdownDescription: "External id required by the role's trust policy, with `role_arn`.",
-				Optional:            true,
-			},
-			"session_name": schema.StringAttribute{
-				MarkdownDescription: "Session name of the assumed role, with `role_arn`. Defaults to `" + ecr.DefaultSessionName + "`.",
-				Optional:            true,
-			},
-			"endpoint": schema.StringAttribute{
-				MarkdownDescription: "URL of the ECR API endpoint, e.g. an interface VPC endpoint " +
-					"(`https://vpce-….api.ecr.us-east-1.vpce.amazonaws.com`). `AWS_ENDPOINT_URL_ECR` is honoured when unset.",
-				Optional: true,
-			},
-		},
+		Attributes: attrs,
 	}
 }

@@ -69,7 +69,7 @@ func validateRegistryBlock(r registryModel, at path.Path, resp *provider.Validat
 		}
 		resp.Diagnostics.AddAttributeError(at.AtName(attr), "Conflicting Registry Credentials", oneKind+" Remove all but one of them.")
 	}
-	if r.ECR != nil && kinds > 0 {
+	if !r.ECR.IsNull() && kinds > 0 {
 		resp.Diagnostics.AddAttributeError(at.AtName("ecr"), "Conflicting Registry Credentials",
 			oneKind+" With ecr, the password comes from GetAuthorizationToken: remove username, password, token and identity_token.")
 	}
@@ -114,15 +114,10 @@ func validateECR(r registryModel, at path.Path, resp *provider.ValidateConfigRes
 		msg, _ := ecr.ExplainChallenge(addr, "", nil, r.Username.ValueString(), false)
 		resp.Diagnostics.AddAttributeError(at.AtName("username"), "AWS Access Keys Given As Registry Credentials", msg)
 	}
-	if r.ECR == nil {
+	if r.ECR.IsNull() || len(unknownIn("ecr", r.ECR, nil)) > 0 {
 		return
 	}
-	for _, v := range r.ECR.values() {
-		if v.IsUnknown() {
-			return
-		}
-	}
-	if _, err := ecr.NewSource(r.ECR.config(), addr); err != nil {
+	if _, err := ecr.NewSource(ecrConfig(r.ECR), addr); err != nil {
 		resp.Diagnostics.AddAttributeError(at.AtName("ecr"), "Invalid ECR Configuration", strings.TrimPrefix(err.Error(), "ecr: ")+".")
 	}
 }
