@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -42,71 +43,95 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	blocks, diags := registryBlocks(ctx, cfg.Registries)
+	s, diags := clientConfig(ctx, cfg, p.version)
 	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	if diags.HasError() {
 		return
 	}
-	secrets := configSecrets(cfg)
-	ctx = withLogMasking(ctx, secrets...)
-	if unknown := unknownSettings(cfg); len(unknown) > 0 {
-		// Fail the reads that need the configuration, not the whole plan:
-		// a configuration with no data source to read is still valid.
-		resp.DataSourceData = &providerData{unknown: unknown}
-		return
+	data := &providerData{timeout: s.timeout, unknown: s.unknown, secrets: s.secrets}
+	// With settings not known yet, fail the reads that need the
+	// configuration, not the whole plan: a configuration with no data
+	// source to read is still valid.
+	if len(s.unknown) == 0 {
+		data.client = registry.New(s.options)
+	}
+	resp.DataSourceData = data
+}
+
+// configuredData takes the provider's data in a data source's Configure.
+func configuredData(pd any, diags interface{ AddError(string, string) }) *providerData {
+	if pd == nil {
+		// Terraform validates data sources before the provider is configured.
+		return nil
+	}
+	data, ok := pd.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider: please report it.", pd))
+		return nil
+	}
+	return data
+}
+
+// ready reports whether the provider configuration can serve a read, and
+// says why not otherwise.
+func (p *providerData) ready(diags interface{ AddError(string, string) }) bool {
+	if p == nil {
+		diags.AddError("Provider Not Configured",
+			"The imageinfo provider was not configured before this data source was read. This is a bug in the provider: please report it.")
+		return false
+	}
+	if len(p.unknown) > 0 {
+		diags.AddError("Provider Configuration Not Known Yet",
+			fmt.Sprintf("The provider settings %v depend on values that are only known after apply, but this data source is "+
+				"read during plan. Give them values known at plan time (variables, literals or data sources), or apply the "+
+				"resources they depend on first with -target.", p.unknown))
+		return false
+	}
+	return true
+}
+
+// clientSettings is what the provider configuration comes to.
+type clientSettings struct {
+	options registry.Options
+	// timeout bounds one read.
+	timeout time.Duration
+	// secrets are the configuration's secret values, for log masking.
+	secrets []string
+	// unknown names the settings not known yet; when there are any, the
+	// other fields but secrets are zero.
+	unknown []string
+}
+
+// clientConfig translates the provider configuration into the registry
+// client's options, applying the defaults. It needs no Terraform, and does
+// no I/O but create the cache directory.
+func clientConfig(ctx context.Context, cfg providerModel, version string) (clientSettings, diag.Diagnostics) {
+	s := clientSettings{secrets: configSecrets(cfg), unknown: unknownSettings(cfg)}
+	if len(s.unknown) > 0 {
+		return s, nil
+	}
+	ctx = withLogMasking(ctx, s.secrets...)
+	blocks, diags := registryBlocks(ctx, cfg.Registries)
+	if diags.HasError() {
+		return s, diags
+	}
+	// One ECR cache per provider instance: every data source of the run
+	// shares its ECR passwords.
+	ecrCache := &ecr.Cache{}
+	hosts, creds, d := registrySettings(ctx, blocks, ecrCache)
+	diags.Append(d...)
+	if diags.HasError() {
+		return s, diags
 	}
 
-	timeout := defaultTimeout
+	s.timeout = defaultTimeout
 	if !cfg.Timeout.IsNull() {
 		// Validated by the attribute validator.
-		timeout, _ = time.ParseDuration(cfg.Timeout.ValueString())
+		s.timeout, _ = time.ParseDuration(cfg.Timeout.ValueString())
 	}
-	maxRetries := defaultMaxRetries
+	maxRetries := registry.DefaultMaxRetries
 	if !cfg.MaxRetries.IsNull() {
 		maxRetries = int(cfg.MaxRetries.ValueInt64())
-	}
-
-	hosts := map[string]registry.HostOptions{}
-	creds := map[string]auth.Credentials{}
-	// One cache per provider instance: every data source of the run shares
-	// its ECR passwords.
-	ecrCache := &ecr.Cache{}
-	for i, r := range blocks {
-		addr, err := imageref.NormalizeAddress(r.Address.ValueString())
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("registry").AtListIndex(i).AtName("address"), "Invalid Registry Address", err.Error())
-			continue
-		}
-		host, err := hostOptions(r)
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("registry").AtListIndex(i), "Invalid TLS Settings",
-				fmt.Sprintf("The TLS settings of this registry block cannot be used: %v.", err))
-			continue
-		}
-		hosts[addr] = host
-		creds[addr] = auth.Credentials{
-			Username:      r.Username.ValueString(),
-			Password:      r.Password.ValueString(),
-			Token:         r.Token.ValueString(),
-			IdentityToken: r.IdentityToken.ValueString(),
-		}
-		if !r.ECR.IsNull() {
-			src, err := ecrCache.Source(ecrConfig(r.ECR), addr)
-			if err != nil {
-				resp.Diagnostics.AddAttributeError(path.Root("registry").AtListIndex(i).AtName("ecr"), "Invalid ECR Configuration",
-					strings.TrimPrefix(err.Error(), "ecr: ")+".")
-				continue
-			}
-			c := creds[addr]
-			c.ECR = src
-			creds[addr] = c
-		}
-		tflog.Debug(ctx, "registry block configured", map[string]any{
-			"registry": addr, "credentials": credentialKind(creds[addr]), "insecure": host.Insecure, "custom_tls": host.TLS != nil,
-		})
-	}
-	if resp.Diagnostics.HasError() {
-		return
 	}
 
 	// The order of DESIGN.md: registry blocks, the Docker config, ECR
@@ -121,22 +146,56 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 
 	store, err := openCache(cfg.CacheDir)
 	if err != nil {
-		resp.Diagnostics.AddAttributeWarning(path.Root("cache_dir"), "Cache Not Available",
+		diags.AddAttributeWarning(path.Root("cache_dir"), "Cache Not Available",
 			fmt.Sprintf("The cache cannot be used, so every read asks the registry: %v. Set cache_dir to a writable directory, or to \"\" to turn the cache off.", err))
 	}
 
-	data := &providerData{
-		client: registry.New(registry.Options{
-			Cache:      store,
-			Keychain:   auth.Keychain(auth.NewStatic(creds), sources...),
-			Hosts:      hosts,
-			MaxRetries: maxRetries,
-			UserAgent:  "terraform-provider-imageinfo/" + p.version,
-		}),
-		timeout: timeout,
-		secrets: secrets,
+	s.options = registry.Options{
+		Cache:      store,
+		Keychain:   auth.Keychain(auth.NewStatic(creds), sources...),
+		Hosts:      hosts,
+		MaxRetries: maxRetries,
+		UserAgent:  "terraform-provider-imageinfo/" + version,
 	}
-	resp.DataSourceData = data
+	return s, diags
+}
+
+// registrySettings translates the registry blocks: connection settings and
+// credentials, by canonical registry address.
+func registrySettings(ctx context.Context, blocks []registryModel, ecrCache *ecr.Cache) (map[string]registry.HostOptions, map[string]auth.Credentials, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	hosts := map[string]registry.HostOptions{}
+	creds := map[string]auth.Credentials{}
+	for i, r := range blocks {
+		at := path.Root("registry").AtListIndex(i)
+		addr, err := imageref.NormalizeAddress(r.Address.ValueString())
+		if err != nil {
+			diags.AddAttributeError(at.AtName("address"), "Invalid Registry Address", err.Error())
+			continue
+		}
+		host, err := hostOptions(r)
+		if err != nil {
+			diags.AddAttributeError(at, "Invalid TLS Settings", fmt.Sprintf("The TLS settings of this registry block cannot be used: %v.", err))
+			continue
+		}
+		c := auth.Credentials{
+			Username:      r.Username.ValueString(),
+			Password:      r.Password.ValueString(),
+			Token:         r.Token.ValueString(),
+			IdentityToken: r.IdentityToken.ValueString(),
+		}
+		if !r.ECR.IsNull() {
+			if c.ECR, err = ecrCache.Source(ecrConfig(r.ECR), addr); err != nil {
+				diags.AddAttributeError(at.AtName("ecr"), "Invalid ECR Configuration", strings.TrimPrefix(err.Error(), "ecr: ")+".")
+				continue
+			}
+		}
+		hosts[addr], creds[addr] = host, c
+		tflog.Debug(ctx, "registry block configured", map[string]any{
+			"registry": addr, "credentials": credentialKind(c), "insecure": host.Insecure, "custom_tls": host.TLS != nil,
+		})
+	}
+	return hosts, creds, diags
 }
 
 // credentialKind names the kind of credentials for logs, never their value.

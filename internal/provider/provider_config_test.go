@@ -2,12 +2,27 @@ package provider
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/cache"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 )
 
 // registryObject makes the value of a registry block: the given attributes,
@@ -110,5 +125,166 @@ func TestUnknownSettings(t *testing.T) {
 		if got := unknownSettings(tt.cfg); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: unknownSettings = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// selfSigned makes a certificate and its key, in PEM.
+func selfSigned(t *testing.T) (certPEM, keyPEM string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "imageinfo test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
+}
+
+// configOf runs clientConfig, failing the test on an error.
+func configOf(t *testing.T, cfg providerModel) (clientSettings, diag.Diagnostics) {
+	t.Helper()
+	if cfg.Registries.IsNull() {
+		cfg.Registries = registryList(t)
+	}
+	s, diags := clientConfig(context.Background(), cfg, "1.2.3")
+	if diags.HasError() {
+		t.Fatalf("clientConfig: %v", diags)
+	}
+	return s, diags
+}
+
+// credentialsFor says which kind of credentials the keychain gives host.
+func credentialsFor(t *testing.T, s clientSettings, host string) string {
+	t.Helper()
+	reg, err := name.NewRegistry(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.options.Keychain.Resolve(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind, _ := auth.Describe(a)
+	return kind
+}
+
+// TestClientConfigDefaults: an empty provider block gets the documented
+// defaults: 60s, registry.DefaultMaxRetries, the default cache directory,
+// the Docker config.
+func TestClientConfigDefaults(t *testing.T) {
+	dockerConfig(t, map[string]any{"auths": map[string]any{"reg.example": map[string]string{"auth": basicAuth("u", "p")}}})
+	s, diags := configOf(t, providerModel{})
+	if len(diags) > 0 {
+		t.Errorf("diagnostics: %v", diags)
+	}
+	if s.timeout != 60*time.Second || s.options.MaxRetries != registry.DefaultMaxRetries || s.options.UserAgent != "terraform-provider-imageinfo/1.2.3" {
+		t.Errorf("timeout %s, max retries %d, user agent %q", s.timeout, s.options.MaxRetries, s.options.UserAgent)
+	}
+	want, err := cache.DefaultDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.options.Cache.Dir(); got != want {
+		t.Errorf("cache directory %q, want %q", got, want)
+	}
+	if len(s.options.Hosts) != 0 || len(s.unknown) != 0 {
+		t.Errorf("hosts %v, unknown %v; want none", s.options.Hosts, s.unknown)
+	}
+	if got := credentialsFor(t, s, "reg.example"); got != auth.KindBasic {
+		t.Errorf("credentials for a registry in the Docker config: %s, want %s", got, auth.KindBasic)
+	}
+}
+
+// TestClientConfigSettings: each top-level setting reaches the options, an
+// explicit 0 included.
+func TestClientConfigSettings(t *testing.T) {
+	dockerConfig(t, map[string]any{"auths": map[string]any{"reg.example": map[string]string{"auth": basicAuth("u", "p")}}})
+	s, _ := configOf(t, providerModel{
+		Timeout:      types.StringValue("2m"),
+		MaxRetries:   types.Int64Value(0),
+		CacheDir:     types.StringValue(""),
+		DockerConfig: types.BoolValue(false),
+	})
+	if s.timeout != 2*time.Minute || s.options.MaxRetries != 0 || s.options.Cache != nil {
+		t.Errorf("timeout %s, max retries %d, cache %v; want 2m, 0, none", s.timeout, s.options.MaxRetries, s.options.Cache)
+	}
+	if got := credentialsFor(t, s, "reg.example"); got != auth.KindAnonymous {
+		t.Errorf("credentials with docker_config = false: %s, want %s", got, auth.KindAnonymous)
+	}
+}
+
+// TestClientConfigRegistryBlocks: each block's TLS settings and credentials
+// reach the options under its canonical address.
+func TestClientConfigRegistryBlocks(t *testing.T) {
+	cert, key := selfSigned(t)
+	const ecrHost = "123456789012.dkr.ecr.us-east-2.amazonaws.com"
+	s, _ := configOf(t, providerModel{Registries: registryList(t,
+		registryObject(t, map[string]attr.Value{"address": types.StringValue("https://index.docker.io/v1/"),
+			"username": types.StringValue("u"), "password": types.StringValue("p")}),
+		registryObject(t, map[string]attr.Value{"address": types.StringValue("plain.example:5000"), "insecure": types.BoolValue(true)}),
+		registryObject(t, map[string]attr.Value{"address": types.StringValue("skip.example"), "skip_tls_verify": types.BoolValue(true)}),
+		registryObject(t, map[string]attr.Value{"address": types.StringValue("mtls.example"), "ca_cert_pem": types.StringValue(cert),
+			"client_cert_pem": types.StringValue(cert), "client_key_pem": types.StringValue(key), "token": types.StringValue("t")}),
+		registryObject(t, map[string]attr.Value{"address": types.StringValue(ecrHost),
+			"ecr": ecrObject(t, map[string]attr.Value{"profile": types.StringValue("prod")})}),
+	)})
+	hosts := s.options.Hosts
+	if h := hosts["docker.io"]; h.Insecure || h.TLS != nil {
+		t.Errorf("docker.io: %+v, want default connection settings", h)
+	}
+	if h := hosts["plain.example:5000"]; !h.Insecure || h.TLS != nil {
+		t.Errorf("insecure block: %+v", h)
+	}
+	if h := hosts["skip.example"]; h.TLS == nil || !h.TLS.InsecureSkipVerify {
+		t.Errorf("skip_tls_verify block: %+v", h)
+	}
+	if h := hosts["mtls.example"]; h.TLS == nil || h.TLS.InsecureSkipVerify || h.TLS.RootCAs == nil || len(h.TLS.Certificates) != 1 {
+		t.Errorf("ca_cert_pem and client certificate block: %+v", h)
+	}
+	for host, want := range map[string]string{"docker.io": auth.KindBasic, "mtls.example": auth.KindToken, ecrHost: auth.KindECR, "plain.example:5000": auth.KindAnonymous} {
+		if got := credentialsFor(t, s, host); got != want {
+			t.Errorf("credentials for %s: %s, want %s", host, got, want)
+		}
+	}
+	for _, secret := range []string{"p", "t", key} {
+		if !slices.Contains(s.secrets, secret) {
+			t.Errorf("secret %.10q is not masked", secret)
+		}
+	}
+}
+
+// TestClientConfigProblems: settings not known yet leave the client
+// unmade; an unusable cache is a warning; an ECR block that contradicts its
+// address is an error on it.
+func TestClientConfigProblems(t *testing.T) {
+	s, _ := configOf(t, providerModel{Timeout: types.StringUnknown()})
+	if !slices.Equal(s.unknown, []string{"timeout"}) || s.options.Keychain != nil {
+		t.Errorf("unknown %v, keychain %v; want [timeout] and no options", s.unknown, s.options.Keychain)
+	}
+
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, diags := configOf(t, providerModel{CacheDir: types.StringValue(file)})
+	if len(diags) != 1 || diags[0].Severity() != diag.SeverityWarning || diags[0].Summary() != "Cache Not Available" || s.options.Cache != nil {
+		t.Errorf("cache_dir on a file: %v, cache %v; want one warning and no cache", diags, s.options.Cache)
+	}
+
+	_, diags = clientConfig(context.Background(), providerModel{Registries: registryList(t, registryObject(t, map[string]attr.Value{
+		"address": types.StringValue("123456789012.dkr.ecr.us-east-2.amazonaws.com"),
+		"ecr":     ecrObject(t, map[string]attr.Value{"region": types.StringValue("eu-west-1")}),
+	}))}, "test")
+	if !diags.HasError() || diags[0].Summary() != "Invalid ECR Configuration" {
+		t.Errorf("ecr region contradicting the address: %v", diags)
 	}
 }

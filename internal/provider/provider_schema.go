@@ -14,14 +14,15 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/validators"
 )
 
-// Defaults applied when the provider configuration leaves a setting out.
+// Defaults applied when the provider configuration leaves a setting out
+// (max_retries: registry.DefaultMaxRetries), and bounds.
 const (
-	defaultTimeout    = 60 * time.Second
-	defaultMaxRetries = 3
-	maxMaxRetries     = 10
+	defaultTimeout = 60 * time.Second
+	maxMaxRetries  = 10
 )
 
 // providerModel is the provider block. Registries is a list of
@@ -39,7 +40,7 @@ type providerModel struct {
 // registryBlocks reads the registry blocks: none while the list is unknown
 // (unknownSettings names it).
 func registryBlocks(ctx context.Context, list types.List) ([]registryModel, diag.Diagnostics) {
-	if list.IsUnknown() {
+	if list.IsNull() || list.IsUnknown() {
 		return nil, nil
 	}
 	var blocks []registryModel
@@ -100,7 +101,7 @@ func (p *imageinfoProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many times a request is retried after a `429`, a `5xx` or a network error, "+
 					"with exponential back-off and jitter, honouring the registry's `Retry-After` as long as the wait fits "+
-					"inside `timeout`. `0` disables retries. Defaults to `%d`; at most `%d`.", defaultMaxRetries, maxMaxRetries),
+					"inside `timeout`. `0` disables retries. Defaults to `%d`; at most `%d`.", registry.DefaultMaxRetries, maxMaxRetries),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, maxMaxRetries)},
 			},
