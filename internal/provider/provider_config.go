@@ -191,26 +191,30 @@ func registrySettings(ctx context.Context, blocks []registryModel, ecrCache *ecr
 			}
 		}
 		hosts[addr], creds[addr] = host, c
-		tflog.Debug(ctx, "registry block configured", map[string]any{
-			"registry": addr, "credentials": credentialKind(c), "insecure": host.Insecure, "custom_tls": host.TLS != nil,
-		})
+		fields := map[string]any{"registry": addr, "insecure": host.Insecure, "custom_tls": host.TLS != nil}
+		if !c.Empty() {
+			// Without, the credentials come from the next sources.
+			fields["credentials"] = credentialKind(c)
+		}
+		tflog.Debug(ctx, "registry block configured", fields)
 	}
 	return hosts, creds, diags
 }
 
-// credentialKind names the kind of credentials for logs, never their value.
+// credentialKind names the kind of a registry block's credentials for logs,
+// in the words of auth.Describe, never their value.
 func credentialKind(c auth.Credentials) string {
 	switch {
 	case c.ECR != nil:
-		return "ecr"
-	case c.IdentityToken != "":
-		return "identity token"
+		return auth.KindECR
 	case c.Token != "":
-		return "token"
-	case c.Username != "":
-		return "username/password"
+		return auth.KindToken
+	case c.IdentityToken != "":
+		return auth.KindIdentityToken
+	case c.Username != "" || c.Password != "":
+		return auth.KindBasic
 	}
-	return "none"
+	return auth.KindAnonymous
 }
 
 func hostOptions(r registryModel) (registry.HostOptions, error) {

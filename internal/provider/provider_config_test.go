@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -20,7 +21,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/cache"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 )
@@ -286,5 +289,47 @@ func TestClientConfigProblems(t *testing.T) {
 	}))}, "test")
 	if !diags.HasError() || diags[0].Summary() != "Invalid ECR Configuration" {
 		t.Errorf("ecr region contradicting the address: %v", diags)
+	}
+}
+
+// TestRegistryBlockLog: the log line of a registry block names its kind of
+// credentials in auth's words (those of auth.Describe, which diagnostics
+// use), and leaves the field out for a block without credentials.
+func TestRegistryBlockLog(t *testing.T) {
+	var out bytes.Buffer
+	ctx := tflogtest.RootLogger(context.Background(), &out)
+	blocks := []registryModel{
+		{Address: types.StringValue("basic.example"), Username: types.StringValue("u"), Password: types.StringValue("p")},
+		{Address: types.StringValue("token.example"), Token: types.StringValue("t")},
+		{Address: types.StringValue("identity.example"), IdentityToken: types.StringValue("i")},
+		{Address: types.StringValue("tls.example"), SkipTLSVerify: types.BoolValue(true)},
+	}
+	noECR, ok := nullOf(t, ecrBlockSchema().Type()).(types.Object)
+	if !ok {
+		t.Fatal("the ecr block is not an object")
+	}
+	for i := range blocks {
+		blocks[i].ECR = noECR
+	}
+	if _, _, diags := registrySettings(ctx, blocks, &ecr.Cache{}); diags.HasError() {
+		t.Fatal(diags)
+	}
+	lines, err := tflogtest.MultilineJSONDecode(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"basic.example": auth.KindBasic, "token.example": auth.KindToken, "identity.example": auth.KindIdentityToken, "tls.example": nil}
+	for _, l := range lines {
+		if l["@message"] != "registry block configured" {
+			continue
+		}
+		host, _ := l["registry"].(string)
+		if got := l["credentials"]; got != want[host] {
+			t.Errorf("%s: credentials %v, want %v", host, got, want[host])
+		}
+		delete(want, host)
+	}
+	if len(want) > 0 {
+		t.Errorf("no log line for %v", want)
 	}
 }
