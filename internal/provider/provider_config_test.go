@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/cache"
@@ -332,4 +334,56 @@ func TestRegistryBlockLog(t *testing.T) {
 	if len(want) > 0 {
 		t.Errorf("no log line for %v", want)
 	}
+}
+
+// TestAccProvider_UnknownConfig: a provider setting only known after apply
+// fails the reads that need it, with a diagnostic that names the setting.
+func TestAccProvider_UnknownConfig(t *testing.T) {
+	config := `
+resource "terraform_data" "pw" {
+  input = "later"
+}
+` + providerConfig("", registryBlock("address", q("127.0.0.1:1"), "username", q("u"), "password", "terraform_data.pw.output")) +
+		manifestConfig(map[string]string{"x": "127.0.0.1:1/never/read:1"})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config:      config,
+			ExpectError: regexp.MustCompile(`(?s)Provider Configuration Not Known Yet.*registry\[0\]\.password`),
+		}},
+	})
+}
+
+// TestAccProvider_UnknownRegistryBlocks: registry blocks made by a dynamic
+// block from a value only known after apply are a configuration not known
+// yet, named "registry", not a conversion error; without a data source to
+// read, the configuration plans and applies.
+func TestAccProvider_UnknownRegistryBlocks(t *testing.T) {
+	config := func(data string) string {
+		return `
+resource "terraform_data" "hosts" {
+  input = ["127.0.0.1:1"]
+}
+provider "imageinfo" {
+  dynamic "registry" {
+    for_each = terraform_data.hosts.output
+    content {
+      address  = registry.value
+      username = "u"
+      password = "p"
+    }
+  }
+}
+` + data
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config:      config(manifestConfig(map[string]string{"x": "127.0.0.1:1/never/read:1"})),
+				ExpectError: regexp.MustCompile(`(?s)Provider Configuration Not Known Yet.*\[registry\]`),
+			},
+			{Config: config("")},
+		},
+	})
 }
