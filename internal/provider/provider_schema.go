@@ -134,48 +134,56 @@ func registryBlockSchema() schema.ListNestedBlock {
 						"they are used: sent directly to a `Basic` challenge, or to the token realm of a `Bearer` challenge to get a " +
 						"pull token. Registries that take an access token as a password want a fixed user name here, e.g. " +
 						"`oauth2accesstoken` for Google, `00000000-0000-0000-0000-000000000000` for an ACR refresh token.",
-					Optional: true,
+					Optional:   true,
+					Validators: usernameValidators,
 				},
 				"password": schema.StringAttribute{
 					MarkdownDescription: "Password, personal access token or robot-account secret, given with `username`.",
 					Optional:            true,
 					Sensitive:           true,
+					Validators:          passwordValidators,
 				},
 				"token": schema.StringAttribute{
 					MarkdownDescription: "A registry bearer token, sent as is in `Authorization: Bearer` without any token exchange. " +
 						"For a short-lived registry access token obtained elsewhere, for example from the registry's token endpoint by a CI job. " +
 						"The registry's challenge is not consulted for it, so it must be valid for pulling the repositories read.",
-					Optional:  true,
-					Sensitive: true,
+					Optional:   true,
+					Sensitive:  true,
+					Validators: tokenValidators,
 				},
 				"identity_token": schema.StringAttribute{
 					MarkdownDescription: "An OAuth2 refresh token for the registry's token realm (what `docker login` stores as " +
 						"`identitytoken`), such as an ACR refresh token from `az acr login --expose-token`. It is exchanged for pull " +
 						"tokens with `POST grant_type=refresh_token`; where the token server does not support that (it answers " +
 						"404, 405, 400 or 401), with a `GET` sending it as the password, as containerd does.",
-					Optional:  true,
-					Sensitive: true,
+					Optional:   true,
+					Sensitive:  true,
+					Validators: identityTokenValidators,
 				},
 				"client_cert_pem": schema.StringAttribute{
 					MarkdownDescription: "PEM-encoded client certificate (and any intermediates) for registries that require " +
 						"mutual TLS, given with `client_key_pem`.",
-					Optional: true,
+					Optional:   true,
+					Validators: clientCertValidators,
 				},
 				"client_key_pem": schema.StringAttribute{
 					MarkdownDescription: "PEM-encoded private key of `client_cert_pem`.",
 					Optional:            true,
 					Sensitive:           true,
+					Validators:          clientKeyValidators,
 				},
 				"insecure": schema.BoolAttribute{
 					MarkdownDescription: "Allow plain HTTP to this registry: HTTPS is tried first, as Docker does for an insecure " +
 						"registry, then HTTP. Registries on loopback addresses are treated this way already. Conflicts with " +
 						"`skip_tls_verify` and `ca_cert_pem`. Defaults to `false`.",
-					Optional: true,
+					Optional:   true,
+					Validators: insecureValidators,
 				},
 				"skip_tls_verify": schema.BoolAttribute{
 					MarkdownDescription: "Do not verify the registry's TLS certificate. Prefer `ca_cert_pem`: without verification " +
 						"anyone on the network path can impersonate the registry. Defaults to `false`.",
-					Optional: true,
+					Optional:   true,
+					Validators: skipTLSVerifyValidators,
 				},
 				"ca_cert_pem": schema.StringAttribute{
 					MarkdownDescription: "PEM-encoded CA certificate(s) trusted for this registry in addition to the system's, " +
@@ -246,5 +254,6 @@ func ecrBlockSchema() schema.SingleNestedBlock {
 			"container and instance roles. ECR hostnames without a `registry` block use that chain automatically. The " +
 			"credentials need `ecr:GetAuthorizationToken`, and `ecr:BatchGetImage` and `ecr:GetDownloadUrlForLayer` on the repositories read.",
 		Attributes: attrs,
+		Validators: ecrValidators,
 	}
 }

@@ -6,16 +6,58 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/objectvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/validators"
 )
 
-// ValidateConfig checks the rules that span attributes: exclusive
-// credentials, conflicting TLS settings, and one block per registry.
+// The registry block's rules between attributes, declared on an attribute of
+// each rule for the framework to check (registryBlockSchema attaches them),
+// with the framework's diagnostics ("Invalid Attribute Combination").
+//
+// At most one kind of credentials per block: username with password, token,
+// identity_token, or ecr. Each kind declares its conflict with the kinds
+// before it, so that a conflict is reported once, on the later attribute.
+//
+// insecure and skip_tls_verify conflict only when true: false is the same as
+// leaving them out, so validators.ConflictsWhenTrue, not
+// boolvalidator.ConflictsWith, which would refuse insecure = false beside a
+// CA.
+var (
+	usernameValidators      = []validator.String{stringvalidator.AlsoRequires(sibling("password"))}
+	passwordValidators      = []validator.String{stringvalidator.AlsoRequires(sibling("username"))}
+	tokenValidators         = []validator.String{stringvalidator.ConflictsWith(siblings("username", "password")...)}
+	identityTokenValidators = []validator.String{stringvalidator.ConflictsWith(siblings("username", "password", "token")...)}
+	ecrValidators           = []validator.Object{objectvalidator.ConflictsWith(siblings("username", "password", "token", "identity_token")...)}
+
+	clientCertValidators    = []validator.String{stringvalidator.AlsoRequires(sibling("client_key_pem"))}
+	clientKeyValidators     = []validator.String{stringvalidator.AlsoRequires(sibling("client_cert_pem"))}
+	insecureValidators      = []validator.Bool{validators.ConflictsWhenTrue(siblings("skip_tls_verify", "ca_cert_pem", "client_cert_pem")...)}
+	skipTLSVerifyValidators = []validator.Bool{validators.ConflictsWhenTrue(sibling("ca_cert_pem"))}
+)
+
+// sibling is the attribute of that name in the same block.
+func sibling(name string) path.Expression { return path.MatchRelative().AtParent().AtName(name) }
+
+func siblings(names ...string) []path.Expression {
+	out := make([]path.Expression, len(names))
+	for i, n := range names {
+		out[i] = sibling(n)
+	}
+	return out
+}
+
+// ValidateConfig checks what the framework's validators cannot say: one
+// block per registry, a client certificate that goes with its key, AWS keys
+// given as registry credentials, and an ecr block that contradicts its
+// address.
 func (p *imageinfoProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
 	var cfg providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -27,14 +69,15 @@ func (p *imageinfoProvider) ValidateConfig(ctx context.Context, req provider.Val
 	seen := map[string]int{}
 	for i, r := range blocks {
 		at := path.Root("registry").AtListIndex(i)
-		validateRegistryBlock(r, at, resp)
-		if r.Address.IsUnknown() || r.Address.IsNull() {
+		validateClientCertificate(r, at, resp)
+		if !known(r.Address) {
 			continue
 		}
 		addr, err := imageref.NormalizeAddress(r.Address.ValueString())
 		if err != nil {
 			continue // reported by the attribute validator
 		}
+		validateECR(r, addr, at, resp)
 		if j, dup := seen[addr]; dup {
 			resp.Diagnostics.AddAttributeError(at.AtName("address"), "Duplicate Registry Block",
 				fmt.Sprintf("registry blocks %d and %d both configure %q (addresses are compared after normalisation: "+
@@ -44,71 +87,22 @@ func (p *imageinfoProvider) ValidateConfig(ctx context.Context, req provider.Val
 	}
 }
 
-func validateRegistryBlock(r registryModel, at path.Path, resp *provider.ValidateConfigResponse) {
-	set := func(v interface{ IsNull() bool }) bool { return !v.IsNull() }
-	hasUser, hasPassword, hasToken, hasIdentity := set(r.Username), set(r.Password), set(r.Token), set(r.IdentityToken)
-	if hasUser != hasPassword {
-		missing, given := "password", "username"
-		if hasPassword {
-			missing, given = "username", "password"
-		}
-		resp.Diagnostics.AddAttributeError(at.AtName(missing), "Incomplete Registry Credentials",
-			fmt.Sprintf("%s is set but %s is not: Basic credentials need both. For a registry bearer token, use token instead.", given, missing))
+// validateClientCertificate checks that a client certificate and key given
+// together are a pair.
+func validateClientCertificate(r registryModel, at path.Path, resp *provider.ValidateConfigResponse) {
+	if !known(r.ClientCertPEM) || !known(r.ClientKeyPEM) {
+		return
 	}
-	const oneKind = "A registry block takes at most one kind of credentials: username with password, token, identity_token, or an ecr block."
-	kinds := 0
-	for _, has := range []bool{hasUser || hasPassword, hasToken, hasIdentity} {
-		if has {
-			kinds++
-		}
-	}
-	if kinds > 1 {
-		attr := "token"
-		if hasIdentity {
-			attr = "identity_token"
-		}
-		resp.Diagnostics.AddAttributeError(at.AtName(attr), "Conflicting Registry Credentials", oneKind+" Remove all but one of them.")
-	}
-	if !r.ECR.IsNull() && kinds > 0 {
-		resp.Diagnostics.AddAttributeError(at.AtName("ecr"), "Conflicting Registry Credentials",
-			oneKind+" With ecr, the password comes from GetAuthorizationToken: remove username, password, token and identity_token.")
-	}
-	if set(r.ClientCertPEM) != set(r.ClientKeyPEM) {
-		missing := "client_key_pem"
-		if set(r.ClientKeyPEM) {
-			missing = "client_cert_pem"
-		}
-		resp.Diagnostics.AddAttributeError(at.AtName(missing), "Incomplete Client Certificate",
-			"client_cert_pem and client_key_pem go together: give both for mutual TLS, or neither.")
-	} else if known(r.ClientCertPEM) && known(r.ClientKeyPEM) {
-		if _, err := tls.X509KeyPair([]byte(r.ClientCertPEM.ValueString()), []byte(r.ClientKeyPEM.ValueString())); err != nil {
-			resp.Diagnostics.AddAttributeError(at.AtName("client_cert_pem"), "Invalid Client Certificate",
-				fmt.Sprintf("client_cert_pem and client_key_pem are not a usable certificate and key pair: %v. Give the PEM "+
-					"certificate and its own private key (PKCS #1, PKCS #8 or SEC 1).", err))
-		}
-	}
-	validateECR(r, at, resp)
-	if r.Insecure.ValueBool() && (r.SkipTLSVerify.ValueBool() || set(r.CACertPEM) || set(r.ClientCertPEM)) {
-		resp.Diagnostics.AddAttributeError(at.AtName("insecure"), "Conflicting TLS Settings",
-			"insecure allows plain HTTP, so TLS settings (skip_tls_verify, ca_cert_pem, client certificates) do not apply with it. "+
-				"Keep insecure for a registry that serves plain HTTP, or the TLS settings for one that serves HTTPS.")
-	}
-	if r.SkipTLSVerify.ValueBool() && set(r.CACertPEM) {
-		resp.Diagnostics.AddAttributeError(at.AtName("skip_tls_verify"), "Conflicting TLS Settings",
-			"skip_tls_verify turns certificate verification off, so ca_cert_pem would never be used. Remove skip_tls_verify.")
+	if _, err := tls.X509KeyPair([]byte(r.ClientCertPEM.ValueString()), []byte(r.ClientKeyPEM.ValueString())); err != nil {
+		resp.Diagnostics.AddAttributeError(at.AtName("client_cert_pem"), "Invalid Client Certificate",
+			fmt.Sprintf("client_cert_pem and client_key_pem are not a usable certificate and key pair: %v. Give the PEM "+
+				"certificate and its own private key (PKCS #1, PKCS #8 or SEC 1).", err))
 	}
 }
 
 // validateECR checks what can be known without AWS: AWS keys given as
 // registry credentials, and an ecr block that contradicts its address.
-func validateECR(r registryModel, at path.Path, resp *provider.ValidateConfigResponse) {
-	if !known(r.Address) {
-		return
-	}
-	addr, err := imageref.NormalizeAddress(r.Address.ValueString())
-	if err != nil {
-		return
-	}
+func validateECR(r registryModel, addr string, at path.Path, resp *provider.ValidateConfigResponse) {
 	_, isECR := ecr.ParseHost(addr)
 	if known(r.Username) && (isECR || ecr.IsPublic(addr)) && ecr.LooksLikeAccessKeyID(r.Username.ValueString()) {
 		msg, _ := ecr.ExplainChallenge(addr, "", nil, r.Username.ValueString(), false)
