@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -28,6 +31,7 @@ import (
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/cache"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
 )
 
 // registryObject makes the value of a registry block: the given attributes,
@@ -386,4 +390,80 @@ provider "imageinfo" {
 			{Config: config("")},
 		},
 	})
+}
+
+// warningRecorder serves the provider to Terraform as testAccProviders does,
+// and keeps the warnings that ConfigureProvider answers with: Terraform shows
+// them, but terraform-plugin-testing has no check for warnings.
+type warningRecorder struct {
+	mu       sync.Mutex
+	warnings []string
+}
+
+func (r *warningRecorder) factories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"imageinfo": func() (tfprotov6.ProviderServer, error) {
+			srv, err := testAccProviders["imageinfo"]()
+			return recordingServer{ProviderServer: srv, r: r}, err
+		},
+	}
+}
+
+func (r *warningRecorder) all() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.warnings)
+}
+
+type recordingServer struct {
+	tfprotov6.ProviderServer
+	r *warningRecorder
+}
+
+func (s recordingServer) ConfigureProvider(ctx context.Context, req *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
+	resp, err := s.ProviderServer.ConfigureProvider(ctx, req)
+	if resp != nil {
+		s.r.mu.Lock()
+		for _, d := range resp.Diagnostics {
+			if d.Severity == tfprotov6.DiagnosticSeverityWarning {
+				s.r.warnings = append(s.r.warnings, d.Summary+": "+d.Detail)
+			}
+		}
+		s.r.mu.Unlock()
+	}
+	return resp, err
+}
+
+// TestAccProvider_CacheNotAvailable: a cache_dir that cannot be a directory
+// (a regular file) is a warning that names it, not an error: the read works,
+// from the registry.
+func TestAccProvider_CacheNotAvailable(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	if _, err := reg.PushImage(context.Background(), "team/app:1"); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "not-a-directory")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rec := &warningRecorder{}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: rec.factories(),
+		Steps: []resource.TestStep{{
+			Config:            providerConfig("  cache_dir = "+q(file)+"\n") + manifestConfig(map[string]string{"app": reg.Host + "/team/app:1"}),
+			ConfigStateChecks: readOK("app"),
+		}},
+	})
+	warnings := rec.all()
+	if len(warnings) == 0 {
+		t.Fatal("Terraform got no warning from the provider's configuration")
+	}
+	for _, w := range warnings {
+		if !strings.HasPrefix(w, "Cache Not Available: ") || !strings.Contains(w, file) {
+			t.Errorf("warning %q: want Cache Not Available naming %s", w, file)
+		}
+	}
+	if fi, err := os.Stat(file); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("cache_dir file: %v, %v; want it left as it was", fi, err)
+	}
 }
