@@ -183,17 +183,9 @@ func (r Reference) Identifier() string {
 // Pin returns name@digest: the reference that always means this content.
 func (r Reference) Pin(dgst string) string { return r.Name() + "@" + dgst }
 
-// GGCR returns the go-containerregistry form of the reference, for the wire.
-// insecure makes go-containerregistry use plain HTTP for the registry.
-func (r Reference) GGCR(insecure bool) name.Reference {
-	repo := r.GGCRRepository(insecure)
-	if r.Digest != "" {
-		return repo.Digest(r.Digest)
-	}
-	return repo.Tag(r.Tag)
-}
-
-// GGCRRepository returns the go-containerregistry form of the repository.
+// GGCRRepository returns the go-containerregistry form of the repository,
+// for the wire. insecure makes go-containerregistry use plain HTTP for the
+// registry.
 func (r Reference) GGCRRepository(insecure bool) name.Repository {
 	var opts []name.Option
 	if insecure {

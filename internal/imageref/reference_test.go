@@ -127,15 +127,15 @@ func TestReferenceForms(t *testing.T) {
 		t.Errorf("Pin() = %q, want %q", got, want)
 	}
 	// go-containerregistry calls Docker Hub index.docker.io on the wire.
-	if got, want := r.GGCR(false).String(), "index.docker.io/library/nginx@"+dgst; got != want {
-		t.Errorf("GGCR() = %q, want %q", got, want)
+	if got, want := r.GGCRRepository(false).String(), "index.docker.io/library/nginx"; got != want {
+		t.Errorf("GGCRRepository() = %q, want %q", got, want)
 	}
-	l, _ := Parse("localhost:5000/app")
-	if got := l.GGCR(true).Context().Scheme(); got != "http" {
+	l, _ := Parse("registry.example:5000/app")
+	if got := l.GGCRRepository(true).Scheme(); got != "http" {
 		t.Errorf("insecure scheme = %q, want http", got)
 	}
-	if got, want := l.GGCR(false).Identifier(), "latest"; got != want {
-		t.Errorf("Identifier() = %q, want %q", got, want)
+	if got := l.GGCRRepository(false).Scheme(); got != "https" {
+		t.Errorf("scheme = %q, want https", got)
 	}
 }
 
