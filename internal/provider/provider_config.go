@@ -193,7 +193,8 @@ func registrySettings(ctx context.Context, blocks []registryModel, ecrCache *ecr
 		hosts[addr], creds[addr] = host, c
 		fields := map[string]any{"registry": addr, "insecure": host.Insecure, "custom_tls": host.TLS != nil}
 		if !c.Empty() {
-			// Without, the credentials come from the next sources.
+			// A block without credentials leaves them to the next
+			// sources: its line names no kind.
 			fields["credentials"] = credentialKind(c)
 		}
 		tflog.Debug(ctx, "registry block configured", fields)

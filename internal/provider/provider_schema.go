@@ -37,17 +37,6 @@ type providerModel struct {
 	Registries       types.List   `tfsdk:"registry"`
 }
 
-// registryBlocks reads the registry blocks: none while the list is unknown
-// (unknownSettings names it).
-func registryBlocks(ctx context.Context, list types.List) ([]registryModel, diag.Diagnostics) {
-	if list.IsNull() || list.IsUnknown() {
-		return nil, nil
-	}
-	var blocks []registryModel
-	diags := list.ElementsAs(ctx, &blocks, false)
-	return blocks, diags
-}
-
 // registryModel is one registry block.
 type registryModel struct {
 	Address       types.String `tfsdk:"address"`
@@ -61,6 +50,17 @@ type registryModel struct {
 	ClientCertPEM types.String `tfsdk:"client_cert_pem"`
 	ClientKeyPEM  types.String `tfsdk:"client_key_pem"`
 	ECR           types.Object `tfsdk:"ecr"` // of ecrSettings; null without an ecr block
+}
+
+// registryBlocks reads the registry blocks: none while the list is unknown
+// (unknownSettings names it).
+func registryBlocks(ctx context.Context, list types.List) ([]registryModel, diag.Diagnostics) {
+	if list.IsNull() || list.IsUnknown() {
+		return nil, nil
+	}
+	var blocks []registryModel
+	diags := list.ElementsAs(ctx, &blocks, false)
+	return blocks, diags
 }
 
 func (p *imageinfoProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
