@@ -29,17 +29,17 @@ var algorithms = map[string]struct {
 func Validate(s string) error {
 	algorithm, encoded, ok := strings.Cut(s, ":")
 	if !ok {
-		return fmt.Errorf("digest %q has no algorithm: expected sha256: followed by 64 lower-case hex digits", s)
+		return fmt.Errorf("invalid digest %q: expected sha256: followed by 64 lower-case hex digits", s)
 	}
 	a, known := algorithms[algorithm]
 	if !known {
-		return fmt.Errorf("digest %q uses algorithm %q: only sha256 and sha512 are OCI digest algorithms", s, algorithm)
+		return fmt.Errorf("invalid digest %q: algorithm %s is not one OCI registries use: write sha256: followed by 64 lower-case hex digits (or sha512: and 128)", s, algorithm)
 	}
 	if len(encoded) != a.hexLen || strings.ToLower(encoded) != encoded {
-		return fmt.Errorf("digest %q is malformed: %s takes %d lower-case hex digits", s, algorithm, a.hexLen)
+		return fmt.Errorf("invalid digest %q: %s takes %d lower-case hex digits", s, algorithm, a.hexLen)
 	}
 	if _, err := hex.DecodeString(encoded); err != nil {
-		return fmt.Errorf("digest %q is malformed: %s takes %d lower-case hex digits", s, algorithm, a.hexLen)
+		return fmt.Errorf("invalid digest %q: %s takes %d lower-case hex digits", s, algorithm, a.hexLen)
 	}
 	return nil
 }

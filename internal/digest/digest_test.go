@@ -12,14 +12,14 @@ func TestValidate(t *testing.T) {
 	}{
 		{"sha256:" + hex64, ""},
 		{"sha512:" + strings.Repeat("0", 128), ""},
-		{"sha384:" + strings.Repeat("a", 96), "only sha256 and sha512"},
-		{"md5:" + strings.Repeat("a", 32), "only sha256 and sha512"},
+		{"sha384:" + strings.Repeat("a", 96), "is not one OCI registries use"},
+		{"md5:" + strings.Repeat("a", 32), "is not one OCI registries use"},
 		{"sha256:" + strings.Repeat("A", 64), "lower-case hex"},
 		{"sha256:" + strings.Repeat("a", 63), "64 lower-case hex"},
-		{"sha256:" + strings.Repeat("g", 64), "malformed"},
+		{"sha256:" + strings.Repeat("g", 64), "invalid digest"},
 		{"sha512:" + hex64, "128 lower-case hex"},
-		{hex64, "no algorithm"},
-		{"", "no algorithm"},
+		{hex64, "expected sha256:"},
+		{"", "expected sha256:"},
 	} {
 		err := Validate(tt.in)
 		switch {

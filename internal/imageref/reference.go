@@ -6,7 +6,8 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/opencontainers/go-digest"
+
+	ocidigest "github.com/imageinfo/terraform-provider-imageinfo/internal/digest"
 )
 
 // DockerHub is the canonical name of Docker Hub, as Docker prints it.
@@ -140,14 +141,12 @@ func validatePath(path string) error {
 	return nil
 }
 
-// ValidateDigest checks that s is a digest a registry can serve: a registered
-// algorithm and an encoded value of the right length.
-func ValidateDigest(s string) error {
-	if err := digest.Digest(s).Validate(); err != nil {
-		return fmt.Errorf("invalid digest %q: %w (expected sha256: followed by 64 lower-case hex digits)", s, err)
-	}
-	return nil
-}
+// ValidateDigest checks that s is a digest a registry can serve: an
+// algorithm the OCI image spec registers (sha256 or sha512) and an encoded
+// value of the right length. go-digest also knows sha384, which no registry
+// serves content by: it is refused here, before any request. The rule
+// itself is internal/digest's, shared with the registry client and the cache.
+func ValidateDigest(s string) error { return ocidigest.Validate(s) }
 
 // Name is registry/repository, e.g. "docker.io/library/nginx".
 func (r Reference) Name() string { return r.Registry + "/" + r.Repository }
@@ -177,17 +176,9 @@ func (r Reference) Identifier() string {
 // Pin returns name@digest: the reference that always means this content.
 func (r Reference) Pin(dgst string) string { return r.Name() + "@" + dgst }
 
-// GGCR returns the go-containerregistry form of the reference, for the wire.
-// insecure makes go-containerregistry use plain HTTP for the registry.
-func (r Reference) GGCR(insecure bool) name.Reference {
-	repo := r.GGCRRepository(insecure)
-	if r.Digest != "" {
-		return repo.Digest(r.Digest)
-	}
-	return repo.Tag(r.Tag)
-}
-
-// GGCRRepository returns the go-containerregistry form of the repository.
+// GGCRRepository returns the go-containerregistry form of the repository,
+// for the wire. insecure makes go-containerregistry use plain HTTP for the
+// registry.
 func (r Reference) GGCRRepository(insecure bool) name.Repository {
 	var opts []name.Option
 	if insecure {

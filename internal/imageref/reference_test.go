@@ -5,7 +5,11 @@ import (
 	"testing"
 )
 
-const dgst = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+const (
+	dgst    = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	dgst512 = "sha512:" + hex64 + hex64
+	hex64   = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+)
 
 // TestParse checks normalisation against what `docker pull` does with each
 // form (docker.io/library for single names, localhost and ports as registries,
@@ -24,6 +28,7 @@ func TestParse(t *testing.T) {
 		{"registry-1.docker.io/library/nginx", "docker.io", "library/nginx", "latest", ""},
 		{"ghcr.io/o/app@" + dgst, "ghcr.io", "o/app", "", dgst},
 		{"ghcr.io/o/app:v1@" + dgst, "ghcr.io", "o/app", "v1", dgst},
+		{"ghcr.io/o/app@" + dgst512, "ghcr.io", "o/app", "", dgst512},
 		{"nginx:1.27@" + dgst, "docker.io", "library/nginx", "1.27", dgst},
 		{"host:5000/a/b:t", "host:5000", "a/b", "t", ""},
 		{"host:5000/a/b", "host:5000", "a/b", "latest", ""},
@@ -58,6 +63,8 @@ func TestParseInvalid(t *testing.T) {
 		{"nginx:" + strings.Repeat("a", 129), "invalid tag"},
 		{"nginx@sha256:abc", "invalid digest"},
 		{"nginx@md5:0123456789abcdef0123456789abcdef", "invalid digest"},
+		// go-digest knows sha384, but OCI registries use sha256 and sha512 only.
+		{"nginx@sha384:" + hex64 + hex64[:32], "sha384 is not"},
 		{"nginx@" + dgst + "@" + dgst, "invalid digest"},
 		{"https://ghcr.io/o/app", "URL scheme"},
 		{" nginx", "white space"},
@@ -81,6 +88,30 @@ func TestParseInvalid(t *testing.T) {
 	}
 }
 
+// TestValidateDigest: the algorithms OCI registers (sha256, sha512) with
+// their lengths, and nothing else go-digest would take, such as sha384.
+func TestValidateDigest(t *testing.T) {
+	tests := []struct{ in, wantErr string }{
+		{dgst, ""},
+		{dgst512, ""},
+		{"sha384:" + hex64 + hex64[:32], "algorithm sha384 is not"},
+		{"sha256:" + hex64 + hex64, "invalid digest"},
+		{"sha512:" + hex64, "invalid digest"},
+		{"sha256:" + strings.ToUpper(hex64), "invalid digest"},
+		{"md5:0123456789abcdef0123456789abcdef", "invalid digest"},
+		{"latest", "invalid digest"},
+	}
+	for _, tt := range tests {
+		err := ValidateDigest(tt.in)
+		if tt.wantErr == "" && err != nil {
+			t.Errorf("ValidateDigest(%q) = %v, want nil", tt.in, err)
+		}
+		if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("ValidateDigest(%q) = %v, want an error containing %q", tt.in, err, tt.wantErr)
+		}
+	}
+}
+
 func TestReferenceForms(t *testing.T) {
 	r, err := Parse("nginx:1.27@" + dgst)
 	if err != nil {
@@ -96,15 +127,15 @@ func TestReferenceForms(t *testing.T) {
 		t.Errorf("Pin() = %q, want %q", got, want)
 	}
 	// go-containerregistry calls Docker Hub index.docker.io on the wire.
-	if got, want := r.GGCR(false).String(), "index.docker.io/library/nginx@"+dgst; got != want {
-		t.Errorf("GGCR() = %q, want %q", got, want)
+	if got, want := r.GGCRRepository(false).String(), "index.docker.io/library/nginx"; got != want {
+		t.Errorf("GGCRRepository() = %q, want %q", got, want)
 	}
-	l, _ := Parse("localhost:5000/app")
-	if got := l.GGCR(true).Context().Scheme(); got != "http" {
+	l, _ := Parse("registry.example:5000/app")
+	if got := l.GGCRRepository(true).Scheme(); got != "http" {
 		t.Errorf("insecure scheme = %q, want http", got)
 	}
-	if got, want := l.GGCR(false).Identifier(), "latest"; got != want {
-		t.Errorf("Identifier() = %q, want %q", got, want)
+	if got := l.GGCRRepository(false).Scheme(); got != "https" {
+		t.Errorf("scheme = %q, want https", got)
 	}
 }
 

@@ -299,7 +299,7 @@ func TestAccCredentials_ClientCertificate(t *testing.T) {
 			},
 			{
 				Config:      providerConfig("", registryBlock("address", q(reg.Host), "ca_cert_pem", ca, "client_cert_pem", pem(cert))) + data,
-				ExpectError: regexp.MustCompile(`(?s)Incomplete Client Certificate`),
+				ExpectError: regexp.MustCompile(`(?s)Invalid Attribute Combination.*client_key_pem" must be specified`),
 			},
 			{
 				Config:      providerConfig("", registryBlock("address", q(reg.Host), "ca_cert_pem", ca, "client_cert_pem", pem(cert), "client_key_pem", pem(otherKey))) + data,

@@ -214,7 +214,7 @@ func TestAccECR_Failures(t *testing.T) {
 				manifestConfig(map[string]string{"x": ecrHost + "/team/app:1"}), `(?s)Invalid ECR Configuration.*Region "eu-west-1" does not\s+match.*Remove region`),
 			// ecr together with a username.
 			step(providerConfig("", "  registry {\n    address = "+q(ecrHost)+"\n    username = \"AWS\"\n    password = \"x\"\n    ecr {}\n  }\n")+data,
-				`Conflicting Registry Credentials`),
+				`(?s)Invalid Attribute Combination.*registry\[0\]\.username" cannot be specified when\s+"registry\[0\]\.ecr"`),
 		},
 	})
 	for _, secret := range []string{ecrSecret, "denied-secret", "wrong-secret-do-not-show-11"} {

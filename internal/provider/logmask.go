@@ -4,6 +4,8 @@ import (
 	"context"
 	"regexp"
 
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
@@ -46,13 +48,31 @@ func withLogMasking(ctx context.Context, secrets ...string) context.Context {
 }
 
 // configSecrets lists the secret values of a provider configuration: those
-// of every sensitive attribute, known or not yet.
+// of every attribute the schema marks sensitive, in the registry blocks and
+// their ecr blocks, known or not yet.
 func configSecrets(cfg providerModel) []string {
+	registry := registryBlockSchema().NestedObject
+	ecrBlock := ecrBlockSchema()
 	var out []string
-	for _, r := range cfg.Registries {
-		out = append(out, r.Password.ValueString(), r.Token.ValueString(), r.IdentityToken.ValueString(), r.ClientKeyPEM.ValueString())
-		if r.ECR != nil {
-			out = append(out, r.ECR.SecretKey.ValueString(), r.ECR.SessionToken.ValueString())
+	for _, r := range cfg.Registries.Elements() {
+		block, ok := r.(types.Object)
+		if !ok {
+			continue
+		}
+		out = sensitiveValues(block, registry.Attributes, out)
+		if e, ok := block.Attributes()["ecr"].(types.Object); ok {
+			out = sensitiveValues(e, ecrBlock.Attributes, out)
+		}
+	}
+	return out
+}
+
+// sensitiveValues appends to out the values of block's sensitive attributes.
+func sensitiveValues(block types.Object, attrs map[string]schema.Attribute, out []string) []string {
+	values := block.Attributes()
+	for name, a := range attrs {
+		if v, ok := values[name].(types.String); ok && a.IsSensitive() {
+			out = append(out, v.ValueString())
 		}
 	}
 	return out

@@ -3,11 +3,12 @@ package provider
 import (
 	"bytes"
 	"context"
-	"reflect"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -47,53 +48,35 @@ func TestLogMasking(t *testing.T) {
 	}
 }
 
-// TestConfigSecretsCoversSensitiveAttributes: every attribute the schema
-// marks sensitive, in registry blocks and their ecr blocks, is among the
-// values configSecrets gives to masking, so a sensitive attribute added
-// later cannot be forgotten.
-func TestConfigSecretsCoversSensitiveAttributes(t *testing.T) {
-	var resp provider.SchemaResponse
-	(&imageinfoProvider{}).Schema(context.Background(), provider.SchemaRequest{}, &resp)
-	registry, ok := resp.Schema.Blocks["registry"].(schema.ListNestedBlock)
-	if !ok {
-		t.Fatal("no registry block in the schema")
+// TestConfigSecrets: configSecrets gives masking the values of exactly the
+// attributes the schema marks sensitive, in registry blocks and their ecr
+// blocks, and those include every credential the provider takes.
+func TestConfigSecrets(t *testing.T) {
+	registry := registryBlockSchema().NestedObject
+	ecrBlock := ecrBlockSchema()
+	values := func(attrs map[string]schema.Attribute) (map[string]attr.Value, map[string]bool) {
+		set, sensitive := map[string]attr.Value{}, map[string]bool{}
+		for name, a := range attrs {
+			if _, ok := a.(schema.StringAttribute); ok {
+				set[name] = types.StringValue("value-of-" + name)
+				sensitive["value-of-"+name] = a.IsSensitive()
+			}
+		}
+		return set, sensitive
 	}
-	ecrBlock, ok := registry.NestedObject.Blocks["ecr"].(schema.SingleNestedBlock)
-	if !ok {
-		t.Fatal("no ecr block in the schema")
-	}
-	var r registryModel
-	r.ECR = &ecrModel{}
-	want := setSensitive(t, reflect.ValueOf(&r).Elem(), registry.NestedObject.Attributes)
-	want = append(want, setSensitive(t, reflect.ValueOf(r.ECR).Elem(), ecrBlock.Attributes)...)
-	if len(want) < 5 {
-		t.Fatalf("found only %d sensitive attributes: %v", len(want), want)
-	}
-	got := strings.Join(configSecrets(providerModel{Registries: []registryModel{r}}), "\n")
-	for _, w := range want {
-		if !strings.Contains(got, w) {
-			t.Errorf("configSecrets leaves out the sensitive attribute %s", strings.TrimPrefix(w, "value-of-"))
+	set, sensitive := values(registry.Attributes)
+	ecrSet, ecrSensitive := values(ecrBlock.Attributes)
+	maps.Copy(sensitive, ecrSensitive)
+	set["ecr"] = ecrObject(t, ecrSet)
+	got := configSecrets(providerModel{Registries: registryList(t, registryObject(t, set))})
+	for v, want := range sensitive {
+		if slices.Contains(got, v) != want {
+			t.Errorf("configSecrets has %s: %t, want %t (sensitive in the schema)", v, !want, want)
 		}
 	}
-}
-
-// setSensitive sets every string field of model whose attribute is
-// sensitive to "value-of-<name>" and returns those values.
-func setSensitive(t *testing.T, model reflect.Value, attrs map[string]schema.Attribute) []string {
-	t.Helper()
-	var values []string
-	for i := range model.NumField() {
-		name := model.Type().Field(i).Tag.Get("tfsdk")
-		a, ok := attrs[name]
-		if !ok || !a.IsSensitive() {
-			continue
+	for _, name := range []string{"password", "token", "identity_token", "client_key_pem", "secret_key", "session_token"} {
+		if !slices.Contains(got, "value-of-"+name) {
+			t.Errorf("%s is not sensitive in the schema, or not masked", name)
 		}
-		v := "value-of-" + name
-		if model.Field(i).Type() != reflect.TypeOf(types.String{}) {
-			t.Fatalf("sensitive attribute %s is not a string", name)
-		}
-		model.Field(i).Set(reflect.ValueOf(types.StringValue(v)))
-		values = append(values, v)
 	}
-	return values
 }

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -424,38 +423,6 @@ func manifestEntries(ctx context.Context, entries []registry.Descriptor) (types.
 	list, d := types.ListValue(types.ObjectType{AttrTypes: manifestEntryAttrTypes}, values)
 	diags.Append(d...)
 	return list, diags
-}
-
-// configuredData takes the provider's data in a data source's Configure.
-func configuredData(pd any, diags interface{ AddError(string, string) }) *providerData {
-	if pd == nil {
-		// Terraform validates data sources before the provider is configured.
-		return nil
-	}
-	data, ok := pd.(*providerData)
-	if !ok {
-		diags.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider: please report it.", pd))
-		return nil
-	}
-	return data
-}
-
-// ready reports whether the provider configuration can serve a read, and
-// says why not otherwise.
-func (p *providerData) ready(diags interface{ AddError(string, string) }) bool {
-	if p == nil {
-		diags.AddError("Provider Not Configured",
-			"The imageinfo provider was not configured before this data source was read. This is a bug in the provider: please report it.")
-		return false
-	}
-	if len(p.unknown) > 0 {
-		diags.AddError("Provider Configuration Not Known Yet",
-			fmt.Sprintf("The provider settings %v depend on values that are only known after apply, but this data source is "+
-				"read during plan. Give them values known at plan time (variables, literals or data sources), or apply the "+
-				"resources they depend on first with -target.", p.unknown))
-		return false
-	}
-	return true
 }
 
 func optionalString(s string) types.String {

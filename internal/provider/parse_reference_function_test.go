@@ -19,6 +19,9 @@ import (
 const (
 	fnDigest  = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 	fnDigest2 = "sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+	// fnDigest384 is well formed for go-digest, but not an algorithm OCI
+	// registries use.
+	fnDigest384 = "sha384:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 )
 
 // functionsFrom18 skips function tests on Terraform before 1.8, which has no

@@ -29,7 +29,7 @@ func (f *pinFunction) Definition(_ context.Context, _ function.DefinitionRequest
 			"`docker.io/library/nginx@sha256:…`, exactly like that data source's `pinned_reference`). The tag is dropped: a " +
 			"runtime given both would use the digest anyway.\n\n" +
 			"Both arguments are checked, without any network I/O: the reference must be valid, and the digest must be " +
-			"`sha256:` followed by 64 lower-case hex digits (or another registered algorithm). A reference that already " +
+			"`sha256:` followed by 64 lower-case hex digits (or `sha512:` and 128): the algorithms OCI registries use. A reference that already " +
 			"carries a digest is accepted when it is the same digest, so pinning is idempotent; a different digest is an " +
 			"error rather than a silent replacement, since one of the two is then not what was meant.",
 		Parameters: []function.Parameter{

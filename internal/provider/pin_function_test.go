@@ -36,6 +36,8 @@ func TestPinFunction(t *testing.T) {
 		{"Nginx", fnDigest, 0, "lower case"},
 		{"nginx", "latest", 1, `Invalid digest "latest"`},
 		{"nginx", "sha256:ABC", 1, `Invalid digest "sha256:ABC"`},
+		{"nginx", fnDigest384, 1, "algorithm sha384 is not"},
+		{"nginx@" + fnDigest384, fnDigest, 0, "algorithm sha384 is not"},
 		{"nginx@" + fnDigest, fnDigest2, 1, "already pins " + fnDigest + ", not " + fnDigest2},
 	}
 	for _, tt := range bad {
@@ -60,6 +62,11 @@ func TestPinFunctionThroughTerraform(t *testing.T) {
 			{
 				Config:      `output "x" { value = provider::imageinfo::pin("nginx", "sha256:1234") }`,
 				ExpectError: wrapped(`Invalid function argument.*Invalid digest "sha256:1234"`),
+			},
+			{
+				// go-digest knows sha384; OCI registries do not.
+				Config:      `output "x" { value = provider::imageinfo::pin("nginx", "` + fnDigest384 + `") }`,
+				ExpectError: wrapped(`Invalid function argument.*algorithm sha384 is not`),
 			},
 			{
 				Config:      `output "x" { value = provider::imageinfo::pin("nginx@` + fnDigest + `", "` + fnDigest2 + `") }`,

@@ -118,6 +118,7 @@ func (d *tagsDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 		resp.Diagnostics.AddAttributeError(path.Root("repository"), "Invalid Repository", err.Error()+".")
 		return
 	}
+	// sort was checked by its validator: Filter takes it as given.
 	opts := tagfilter.Options{Sort: defaultTagSort}
 	if !m.Sort.IsNull() {
 		opts.Sort = m.Sort.ValueString()
@@ -150,11 +151,7 @@ func (d *tagsDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if len(all) == 0 {
 		tflog.Info(ctx, "the repository has no tags, or the registry does not know it", map[string]any{"repository": ref.Name()})
 	}
-	tags, err := tagfilter.Filter(all, opts)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("sort"), "Invalid Sort", err.Error()+".")
-		return
-	}
+	tags := tagfilter.Filter(all, opts)
 	tflog.Debug(ctx, "tags listed", map[string]any{"repository": ref.Name(), "listed": len(all), "kept": len(tags)})
 
 	list, diags := types.ListValueFrom(ctx, types.StringType, tags)

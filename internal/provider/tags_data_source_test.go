@@ -131,6 +131,8 @@ func TestAccTags(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			validation([]string{"repository", q("nginx:1.27")}, `Invalid Repository.*"nginx:1.27" has a tag`),
+			validation([]string{"repository", q("nginx@" + fnDigest)}, `Invalid Repository.*has a digest`),
+			validation([]string{"repository", q("nginx@" + fnDigest384)}, `Invalid Repository.*algorithm sha384 is not`),
 			validation([]string{"repository", repo, "match", q("(")}, `Invalid Regular Expression.*not an RE2 regular expression`),
 			validation([]string{"repository", repo, "semver", q("newest")}, `Invalid Version Constraint.*"newest" is not a version constraint`),
 			validation([]string{"repository", repo, "sort", q("newest")}, `sort.*value must be one of`),

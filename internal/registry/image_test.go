@@ -587,7 +587,7 @@ func TestResolveRejects(t *testing.T) {
 		"layers": []any{},
 	})
 	cr.manifest("team/bad", "digest", string(types.OCIManifestSchema1), bad)
-	wantClass(t, resolve("team/bad:digest", nil), ClassMalformed, "config: digest")
+	wantClass(t, resolve("team/bad:digest", nil), ClassMalformed, "config: invalid digest")
 
 	// A config that is not JSON.
 	notJSON := []byte("not json")

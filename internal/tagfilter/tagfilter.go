@@ -26,7 +26,9 @@ type Options struct {
 	Match *regexp.Regexp
 	// Constraint, when set, keeps the tags that are versions satisfying it.
 	Constraint *semver.Constraints
-	// Sort is SortLexical (also when empty) or SortSemver.
+	// Sort is SortSemver for version order; anything else, SortLexical and
+	// "" included, is lexical order. Refusing other values is the caller's
+	// job, at validate time: Filter has no error to return.
 	Sort string
 }
 
@@ -34,15 +36,8 @@ type Options struct {
 // (see ParseVersion) are dropped when a constraint is set or when sorting by
 // version. Versions that compare equal ("1.2" and "v1.2.0") are ordered
 // lexically, so the result does not depend on the registry's order.
-func Filter(tags []string, opts Options) ([]string, error) {
-	bySemver := false
-	switch opts.Sort {
-	case "", SortLexical:
-	case SortSemver:
-		bySemver = true
-	default:
-		return nil, fmt.Errorf("sort %q is not %q or %q", opts.Sort, SortLexical, SortSemver)
-	}
+func Filter(tags []string, opts Options) []string {
+	bySemver := opts.Sort == SortSemver
 	needVersions := bySemver || opts.Constraint != nil
 	type tag struct {
 		name    string
@@ -77,7 +72,7 @@ func Filter(tags []string, opts Options) ([]string, error) {
 	for i, t := range kept {
 		out[i] = t.name
 	}
-	return out, nil
+	return out
 }
 
 // ParseVersion reads a tag as a semantic version the way
