@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/tfcli"
 )
 
 var keep bool
@@ -52,7 +53,7 @@ type run struct {
 
 func main() {
 	providerDir := flag.String("provider-dir", "bin", "directory holding the built terraform-provider-imageinfo")
-	terraform := flag.String("terraform", "terraform", "terraform binary")
+	terraform := flag.String("terraform", "terraform", "Terraform or OpenTofu binary")
 	crane := flag.String("crane", "bin/crane", "crane binary, for the baseline")
 	repos := flag.Int("repos", 50, "repositories")
 	tags := flag.Int("tags", 4, "tags per repository")
@@ -163,8 +164,7 @@ func bench(providerDir, terraform, crane string, repos, tags int, latency time.D
 }
 
 func writeConfig(work, host, providerDir string, refs []string) error {
-	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", "registry.terraform.io/imageinfo/imageinfo", providerDir)
-	if err := os.WriteFile(filepath.Join(work, "terraformrc"), []byte(rc), 0o600); err != nil {
+	if err := tfcli.WriteDevOverrides(filepath.Join(work, "terraformrc"), providerDir); err != nil {
 		return err
 	}
 	// crane reads the Docker config; the provider is given its registry block.

@@ -1,7 +1,7 @@
 // Command demo is what `make demo` runs: it starts the reference registry
 // in-process on 127.0.0.1 with token authentication and a few sample images,
-// points Terraform at the locally built provider through dev_overrides, runs
-// `terraform apply` on examples/demo, and stops the registry.
+// points Terraform or OpenTofu at the locally built provider through
+// dev_overrides, runs `apply` on examples/demo, and stops the registry.
 package main
 
 import (
@@ -18,6 +18,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/tfcli"
 )
 
 const (
@@ -28,7 +29,7 @@ const (
 func main() {
 	providerDir := flag.String("provider-dir", "bin", "directory holding the built terraform-provider-imageinfo binary")
 	configDir := flag.String("config", "examples/demo", "directory of the Terraform configuration to apply")
-	terraform := flag.String("terraform", "terraform", "terraform binary")
+	terraform := flag.String("terraform", "terraform", "Terraform or OpenTofu binary (>= 1.8)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -48,6 +49,10 @@ func run(ctx context.Context, providerDir, configDir, terraform string) error {
 	if _, err := os.Stat(filepath.Join(providerDir, "terraform-provider-imageinfo")); err != nil {
 		return fmt.Errorf("no provider binary in %s: run `make build` first (%w)", providerDir, err)
 	}
+	cli, err := tfcli.Detect(ctx, terraform)
+	if err != nil {
+		return err
+	}
 
 	reg, err := registrytest.Start(ctx, registrytest.Options{
 		Auth:               registrytest.AuthToken,
@@ -58,7 +63,7 @@ func run(ctx context.Context, providerDir, configDir, terraform string) error {
 		return fmt.Errorf("starting the demo registry: %w", err)
 	}
 	defer reg.Close()
-	fmt.Printf("demo registry on %s, token server at %s\n", reg.URL, reg.TokenURL)
+	fmt.Printf("demo registry on %s, token server at %s; running %s (%s)\n", reg.URL, reg.TokenURL, cli, cli.Path)
 
 	if _, err := reg.PushIndex(ctx, "demo/web:1.0", []v1.Platform{
 		{OS: "linux", Architecture: "amd64"},
@@ -78,10 +83,11 @@ func run(ctx context.Context, providerDir, configDir, terraform string) error {
 		return err
 	}
 	defer os.RemoveAll(work)
+	// The provider under both registry hosts: Terraform reads
+	// "imageinfo/imageinfo" as registry.terraform.io/..., OpenTofu as
+	// registry.opentofu.org/....
 	cliConfig := filepath.Join(work, "terraformrc")
-	overrides := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
-		"registry.terraform.io/imageinfo/imageinfo", providerDir)
-	if err := os.WriteFile(cliConfig, []byte(overrides), 0o600); err != nil {
+	if err := tfcli.WriteDevOverrides(cliConfig, providerDir); err != nil {
 		return err
 	}
 	// Apply in a copy, so the example directory gets no state files.
@@ -90,9 +96,9 @@ func run(ctx context.Context, providerDir, configDir, terraform string) error {
 		return fmt.Errorf("copying %s: %w", configDir, err)
 	}
 
-	// dev_overrides needs no `terraform init`, and init would try the network.
-	//nolint:gosec // The terraform binary is the one the developer chose with -terraform.
-	cmd := exec.CommandContext(ctx, terraform, "apply", "-auto-approve", "-input=false", "-no-color",
+	// dev_overrides needs no `init`, and init would try the network.
+	//nolint:gosec // The binary is the one the developer chose with -terraform.
+	cmd := exec.CommandContext(ctx, cli.Path, "apply", "-auto-approve", "-input=false", "-no-color",
 		"-var", "registry="+reg.Host, "-var", "username="+demoUser, "-var", "password="+demoPassword)
 	cmd.Dir = tfDir
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
@@ -100,9 +106,9 @@ func run(ctx context.Context, providerDir, configDir, terraform string) error {
 	if err := cmd.Run(); err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
-			return fmt.Errorf("terraform apply failed (exit %d)", exit.ExitCode())
+			return fmt.Errorf("%s apply failed (exit %d)", cli.Name, exit.ExitCode())
 		}
-		return fmt.Errorf("running %s: %w", terraform, err)
+		return fmt.Errorf("running %s: %w", cli.Path, err)
 	}
 	fmt.Printf("\nThe registry received %d requests; it stops now.\n", len(reg.Requests.All()))
 	return nil
