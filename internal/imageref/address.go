@@ -50,7 +50,7 @@ func NormalizeAddress(address string) (string, error) {
 		path := strings.TrimSuffix(host[i:], "/")
 		host = host[:i]
 		if path != "" && path != "/v1" && path != "/v2" {
-			return "", fmt.Errorf("address %q includes the path %q: a registry block is for a whole registry, so give only host[:port] (e.g. %q) and put the repository in the data source's reference", address, path, host)
+			return "", fmt.Errorf("address %q includes the path %q: a registry address is host[:port] only (here %q), and a repository belongs in an image reference", address, path, host)
 		}
 	}
 	if host == "" || !domainPattern.MatchString(host) {

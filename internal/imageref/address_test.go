@@ -32,7 +32,7 @@ func TestNormalizeAddressInvalid(t *testing.T) {
 	tests := []struct{ in, wantErr string }{
 		{"", "empty"},
 		{"ghcr.io/org", `includes the path "/org"`},
-		{"https://ghcr.io/org/app", "put the repository in the data source's reference"},
+		{"https://ghcr.io/org/app", "a repository belongs in an image reference"},
 		{"ghcr.io ", "white space"},
 		{"-x.io", "not a registry host"},
 		{"https://", "not a registry host"},
