@@ -222,10 +222,10 @@ func TestAccCredentials_Helpers(t *testing.T) {
 	}
 }
 
-// TestAccCredentials_Precedence walks DESIGN.md's order: a registry block
-// with credentials wins over the Docker config; a block with only TLS
-// settings leaves the credentials to the Docker config; nothing at all is
-// anonymous.
+// TestAccCredentials_Precedence walks the order in which credentials are
+// looked for: a registry block with credentials wins over the Docker config;
+// a block with only TLS settings leaves the credentials to the Docker
+// config; nothing at all is anonymous.
 func TestAccCredentials_Precedence(t *testing.T) {
 	reg := privateRegistry(t, registrytest.Options{TLS: true})
 	ca := heredoc(strings.TrimSpace(string(reg.CAPEM)))

@@ -28,7 +28,7 @@ import (
 )
 
 // The hardening tests drive the provider through Terraform against
-// registries that misbehave the way hostile or broken ones do (issue 7), and
+// registries that misbehave the way hostile or broken ones do, and
 // check three things for each fault: the outcome (a diagnostic of the right
 // class, or a correct read), that no credential reached a server it must not
 // (every server records what it received), and that no secret appears in a
@@ -46,8 +46,8 @@ const (
 	noCache = "  cache_dir = \"\"\n"
 )
 
-// TestAccHardening runs every fault of issue 7 through Terraform, in a child
-// process whose HTTP_PROXY and HTTPS_PROXY point at a proxy that forwards
+// TestAccHardening runs every fault family below through Terraform, in a
+// child process whose HTTP_PROXY and HTTPS_PROXY point at a proxy that forwards
 // nothing: loopback is never proxied, so the registries are reached, and
 // anything else (a metadata address, should a protection break) ends at the
 // proxy, recorded, instead of leaving the machine. Every Terraform and
