@@ -292,7 +292,7 @@ func push(t *testing.T, reg *registrytest.Registry, refs ...string) (pushed, []b
 		if err != nil {
 			t.Fatal(err)
 		}
-		p = describePushed(t, img)
+		p = manifestOf(t, img)
 		if cfg, err = img.RawConfigFile(); err != nil {
 			t.Fatal(err)
 		}

@@ -32,6 +32,8 @@ const (
 	testPassword = "alice-s3cret-pw-7f3a"
 )
 
+// pushed is the manifest of a pushed image or index: what a data source
+// reading it reports as digest, media_type, size and manifest_json.
 type pushed struct {
 	digest    string
 	mediaType string
@@ -46,8 +48,9 @@ type manifestSource interface {
 	Digest() (v1.Hash, error)
 }
 
-// describePushed is go-containerregistry's view of a pushed image or index.
-func describePushed(t *testing.T, m manifestSource) pushed {
+// manifestOf returns the digest, media type and bytes of the manifest of a
+// pushed image or index, as go-containerregistry computes them.
+func manifestOf(t *testing.T, m manifestSource) pushed {
 	t.Helper()
 	raw, err := m.RawManifest()
 	if err != nil {
@@ -98,27 +101,27 @@ func TestAccManifest_TokenAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describePushed(t, img)
+	app := manifestOf(t, img)
 	latestImg, err := reg.PushImage(ctx, "team/app:latest")
 	if err != nil {
 		t.Fatal(err)
 	}
-	latest := describePushed(t, latestImg)
+	latest := manifestOf(t, latestImg)
 	dockerImg, err := reg.PushImage(ctx, "team/app:docker", registrytest.WithMediaType(registrytest.Docker))
 	if err != nil {
 		t.Fatal(err)
 	}
-	docker := describePushed(t, dockerImg)
+	docker := manifestOf(t, dockerImg)
 	idx, err := reg.PushIndex(ctx, "team/multi:1", []v1.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64", Variant: "v8"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	multi := describePushed(t, idx)
+	multi := manifestOf(t, idx)
 	dockerIdx, err := reg.PushIndex(ctx, "team/multi:docker", []v1.Platform{{OS: "linux", Architecture: "amd64"}}, registrytest.WithMediaType(registrytest.Docker))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dockerList := describePushed(t, dockerIdx)
+	dockerList := manifestOf(t, dockerIdx)
 
 	h := reg.Host
 	config := providerConfig("", registryBlock("address", q(h), "username", q(testUser), "password", q(testPassword))) +
@@ -184,7 +187,7 @@ func TestAccManifest_Anonymous(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tools := describePushed(t, img)
+	tools := manifestOf(t, img)
 	if _, err := reg.PushImage(ctx, "team/app:1"); err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +238,7 @@ func TestAccManifest_Htpasswd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describePushed(t, img)
+	app := manifestOf(t, img)
 	h := reg.Host
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -301,7 +304,7 @@ func TestAccManifest_StaticToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describePushed(t, img)
+	app := manifestOf(t, img)
 	token := fetchToken(t, reg, "team/app")
 	reg.TokenRequests.Reset()
 	h := reg.Host
@@ -328,7 +331,7 @@ func TestAccManifest_AccessTokenField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describePushed(t, img)
+	app := manifestOf(t, img)
 	h := reg.Host
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -348,7 +351,7 @@ func TestAccManifest_TLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describePushed(t, img)
+	app := manifestOf(t, img)
 	h := reg.Host
 	creds := []string{"address", q(h), "username", q(testUser), "password", q(testPassword)}
 	data := manifestConfig(map[string]string{"app": h + "/team/app:1"})
