@@ -46,19 +46,21 @@ const (
 	noCache = "  cache_dir = \"\"\n"
 )
 
-// TestAccHardening runs every fault family below through Terraform, in a
-// child process whose HTTP_PROXY and HTTPS_PROXY point at a proxy that forwards
-// nothing: loopback is never proxied, so the registries are reached, and
-// anything else (a metadata address, should a protection break) ends at the
-// proxy, recorded, instead of leaving the machine. Every Terraform and
-// provider log line is captured at TRACE and searched for the secrets at the
-// end, and no goroutine may outlive the test.
-func TestAccHardening(t *testing.T) {
-	if os.Getenv(resource.EnvTfAcc) == "" {
-		t.Skipf("acceptance test: set %s=1", resource.EnvTfAcc)
-	}
+// hardeningSetup prepares a hardening test and reports whether the test
+// body should run: false in the parent process, which has run the test in a
+// child process (inChild) and reported its outcome. In the child,
+// HTTP_PROXY and HTTPS_PROXY point at a proxy that forwards nothing:
+// loopback is never proxied, so the registries are reached, and anything
+// else (a metadata address, should a protection break) ends at the proxy,
+// recorded, instead of leaving the machine. Every Terraform and provider log
+// line is captured at TRACE. When the test ends, the proxy must have been
+// asked for nothing and have seen none of the secrets, the logs must hold
+// none of them, and no goroutine may outlive the test. The test adds the
+// secrets it uses to those returned.
+func hardeningSetup(t *testing.T) (*registrytest.Secrets, bool) {
+	t.Helper()
 	if !inChild(t) {
-		return
+		return nil, false
 	}
 	before := goleak.IgnoreCurrent()
 	// Registered first, so it runs last: after every server has closed.
@@ -86,20 +88,21 @@ func TestAccHardening(t *testing.T) {
 	for _, s := range []string{hardPass, basicAuth(hardUser, hardPass)} {
 		secrets.Add(s)
 	}
-	t.Run("CredentialsStayHome", func(t *testing.T) { hardeningCredentials(t, secrets) })
-	t.Run("ContentIsChecked", func(t *testing.T) { hardeningContent(t, secrets) })
-	t.Run("FaultsEndInTime", func(t *testing.T) { hardeningFaults(t, secrets) })
-	t.Run("CredentialKinds", func(t *testing.T) { hardeningCredentialKinds(t, secrets) })
-
-	for _, target := range proxy.Targets() {
-		t.Errorf("the provider tried to leave the machine: %s asked for %s", proxy, target)
-	}
-	for _, s := range secrets.All() {
-		if proxy.Requests.SawSecret(s) {
-			t.Errorf("a secret (%s) reached the %s", mask(s), proxy)
+	// Registered after the proxy and the log directory, so it runs before
+	// they go, and before the test's own servers: once the test's servers
+	// have closed.
+	t.Cleanup(func() {
+		for _, target := range proxy.Targets() {
+			t.Errorf("the provider tried to leave the machine: %s asked for %s", proxy, target)
 		}
-	}
-	checkLogs(t, logs, secrets.All())
+		for _, s := range secrets.All() {
+			if proxy.Requests.SawSecret(s) {
+				t.Errorf("a secret (%s) reached the %s", mask(s), proxy)
+			}
+		}
+		checkLogs(t, logs, secrets.All())
+	})
+	return secrets, true
 }
 
 // mask shows enough of a secret to tell which one it is.
@@ -304,13 +307,18 @@ func exactPath(method, path string) func(*http.Request) bool {
 	return func(r *http.Request) bool { return r.Method == method && r.URL.Path == path }
 }
 
-// hardeningCredentials: where credentials may go. Redirects to another port,
-// host name or scheme, realms on plain HTTP or at a metadata address, a ping
-// redirected to plain HTTP and a token server that redirects to plain HTTP
-// all fail without the credentials reaching anywhere but the registry and
-// its realm; redirects of content to another origin still read, without
-// credentials, and a 401 there gets the target's own anonymous token.
-func hardeningCredentials(t *testing.T, secrets *registrytest.Secrets) {
+// TestAccHardening_CredentialsStayHome: where credentials may go. Redirects
+// to another port, host name or scheme, realms on plain HTTP or at a
+// metadata address, a ping redirected to plain HTTP and a token server that
+// redirects to plain HTTP all fail without the credentials reaching anywhere
+// but the registry and its realm; redirects of content to another origin
+// still read, without credentials, and a 401 there gets the target's own
+// anonymous token.
+func TestAccHardening_CredentialsStayHome(t *testing.T) {
+	secrets, ok := hardeningSetup(t)
+	if !ok {
+		return
+	}
 	users := map[string]string{hardUser: hardPass}
 
 	// Basic credentials go with every request: the registry a leaking
@@ -515,14 +523,18 @@ func hardeningCredentials(t *testing.T, secrets *registrytest.Secrets) {
 	)
 }
 
-// hardeningContent: what is believed. A manifest by digest is hashed whatever
-// the Content-Type and whatever Docker-Content-Digest says; a tag's body is
-// held to Docker-Content-Digest; a malformed digest is refused; an index
-// entry and a config are held to their digests; manifests over 4 MiB, and
-// token and error bodies of any length, are refused or cut off without
-// being read whole; error bodies are shown truncated and without control
-// characters.
-func hardeningContent(t *testing.T, secrets *registrytest.Secrets) {
+// TestAccHardening_ContentIsChecked: what is believed. A manifest by digest
+// is hashed whatever the Content-Type and whatever Docker-Content-Digest
+// says; a tag's body is held to Docker-Content-Digest; a malformed digest is
+// refused; an index entry and a config are held to their digests; manifests
+// over 4 MiB, and token and error bodies of any length, are refused or cut
+// off without being read whole; error bodies are shown truncated and without
+// control characters.
+func TestAccHardening_ContentIsChecked(t *testing.T) {
+	secrets, ok := hardeningSetup(t)
+	if !ok {
+		return
+	}
 	var cl, chunked, errBody, tokenBody, pingBody registrytest.Counter
 	var rc *registrytest.Registry
 	var a, b pushed
@@ -660,15 +672,19 @@ func hardeningContent(t *testing.T, secrets *registrytest.Secrets) {
 	)
 }
 
-// hardeningFaults: faults end in time. 429 and 503 are retried after the
-// Retry-After asked for, in seconds or as an HTTP date; one that asks for
-// more than the cap or than the timeout leaves fails at once; a trickling
-// body and a stalled token server end at the timeout; token server errors
-// and garbage are diagnosed without showing what the server said; a token
-// whose expires_in is absent or 1 s is reused for the whole read; a token
-// the registry rejects is fetched once more, not in a loop; HEAD refused
-// with 403 or 405 falls back to GET.
-func hardeningFaults(t *testing.T, secrets *registrytest.Secrets) {
+// TestAccHardening_FaultsEndInTime: faults end in time. 429 and 503 are
+// retried after the Retry-After asked for, in seconds or as an HTTP date;
+// one that asks for more than the cap or than the timeout leaves fails at
+// once; a trickling body and a stalled token server end at the timeout;
+// token server errors and garbage are diagnosed without showing what the
+// server said; a token whose expires_in is absent or 1 s is reused for the
+// whole read; a token the registry rejects is fetched once more, not in a
+// loop; HEAD refused with 403 or 405 falls back to GET.
+func TestAccHardening_FaultsEndInTime(t *testing.T) {
+	secrets, ok := hardeningSetup(t)
+	if !ok {
+		return
+	}
 	users := map[string]string{hardUser: hardPass}
 	var seconds, date, unavailable, hour, long, head405, head403 registrytest.Stamps
 	var trickle pushed
@@ -865,11 +881,15 @@ func countPath(reqs []registrytest.Request, path string) int {
 	return n
 }
 
-// hardeningCredentialKinds reads with every kind of credential the provider
-// holds, right and wrong, so that the log search at the end covers them
-// all: passwords at a realm and in Basic, a static token, an identity
+// TestAccHardening_CredentialKinds reads with every kind of credential the
+// provider holds, right and wrong, so that the log search at the end covers
+// them all: passwords at a realm and in Basic, a static token, an identity
 // (refresh) token, the Docker config's auths, and ECR with AWS keys.
-func hardeningCredentialKinds(t *testing.T, secrets *registrytest.Secrets) {
+func TestAccHardening_CredentialKinds(t *testing.T) {
+	secrets, ok := hardeningSetup(t)
+	if !ok {
+		return
+	}
 	const (
 		kindsPass    = "kinds-pw-7d2b90"
 		basicPass    = "kinds-basic-pw-41ce"
@@ -1027,7 +1047,7 @@ func checkLogs(t *testing.T, dir string, secrets []string) {
 //
 // (TF_LOG_SDK_HELPER_RESOURCE=OFF keeps the test harness from logging each
 // step's configuration, which holds the secrets as the tests' input.)
-// TestAccHardening searches its own logs this way on every run.
+// Each TestAccHardening_ test searches its own logs this way on every run.
 func TestTraceLogsHoldNoSecrets(t *testing.T) {
 	dir := os.Getenv("IMAGEINFO_TRACE_LOGS")
 	if dir == "" {
