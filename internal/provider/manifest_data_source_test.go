@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -26,46 +25,6 @@ import (
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
 )
-
-const (
-	testUser     = "alice"
-	testPassword = "alice-s3cret-pw-7f3a"
-)
-
-// pushed is the manifest of a pushed image or index: what a data source
-// reading it reports as digest, media_type, size and manifest_json.
-type pushed struct {
-	digest    string
-	mediaType string
-	raw       []byte
-}
-
-// manifestSource is what go-containerregistry's images and indexes both say
-// about their manifest.
-type manifestSource interface {
-	RawManifest() ([]byte, error)
-	MediaType() (types.MediaType, error)
-	Digest() (v1.Hash, error)
-}
-
-// manifestOf returns the digest, media type and bytes of the manifest of a
-// pushed image or index, as go-containerregistry computes them.
-func manifestOf(t *testing.T, m manifestSource) pushed {
-	t.Helper()
-	raw, err := m.RawManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mt, err := m.MediaType()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := m.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pushed{d.String(), string(mt), raw}
-}
 
 // manifestWant is what one imageinfo_manifest data source must hold, as an
 // independent reading of what was pushed gives it; checks makes it one state
@@ -317,16 +276,6 @@ func TestAccManifest_Htpasswd(t *testing.T) {
 	if n := countAuth(reg.Requests.All(), "Basic"); n == 0 {
 		t.Error("the registry saw no Basic credentials: the Basic challenge was not answered")
 	}
-}
-
-func countAuth(reqs []registrytest.Request, scheme string) int {
-	n := 0
-	for _, r := range reqs {
-		if r.AuthScheme == scheme {
-			n++
-		}
-	}
-	return n
 }
 
 // fetchToken gets a pull token from the token server the way a user's own
@@ -938,21 +887,6 @@ func (k *kindsRegistry) expectedImage(repo, digest string) *imageWant {
 		os:     cf.OS, architecture: cf.Architecture, variant: cf.Variant, created: created,
 		labels: cf.Config.Labels,
 	}
-}
-
-// wrapped compiles a pattern for Terraform's output, which wraps lines:
-// every space matches any white space, and '.' matches newlines.
-func wrapped(pattern string) *regexp.Regexp {
-	return regexp.MustCompile("(?s)" + strings.ReplaceAll(pattern, " ", `\s+`))
-}
-
-// manifestWithPlatform renders an imageinfo_manifest data source.
-func manifestWithPlatform(name, ref, platform string) string {
-	s := fmt.Sprintf("data \"imageinfo_manifest\" %q {\n  reference = %q\n", name, ref)
-	if platform != "" {
-		s += fmt.Sprintf("  platform  = %q\n", platform)
-	}
-	return s + "}\n"
 }
 
 // TestAccManifest_Kinds is the differential test: for every manifest kind,
