@@ -15,11 +15,13 @@ import (
 // Helpers shared by the test files of this package. Helpers only one file
 // uses stay in that file.
 
+// The user the test registries accept, and its password.
 const (
 	user     = "bob"
 	password = "bob-pw-c0ffee-91"
 )
 
+// newClient is a client that gives reg creds and never retries.
 func newClient(t *testing.T, reg *registrytest.Registry, creds auth.Credentials) *Client {
 	t.Helper()
 	c := New(Options{
@@ -31,10 +33,12 @@ func newClient(t *testing.T, reg *registrytest.Registry, creds auth.Credentials)
 	return c
 }
 
+// anonymous is a client that gives reg no credentials.
 func anonymous(t *testing.T, reg *registrytest.Registry) *Client {
 	return newClient(t, reg, auth.Credentials{})
 }
 
+// mustParse parses an image reference.
 func mustParse(t *testing.T, s string) imageref.Reference {
 	t.Helper()
 	r, err := imageref.Parse(s)
@@ -60,6 +64,7 @@ func wantClass(t *testing.T, err error, class Class, text ...string) Error {
 	return *e
 }
 
+// sha is the sha256 digest of b.
 func sha(b string) string {
 	s := sha256.Sum256([]byte(b))
 	return "sha256:" + hex.EncodeToString(s[:])
