@@ -126,7 +126,6 @@ func TestAccECR_Failures(t *testing.T) {
 	})
 	reg := ecrRegistry(t, api)
 	data := manifestConfig(map[string]string{"app": reg.Host + "/team/app:1"})
-	ecrHost := ecrAccount + ".dkr.ecr." + ecrRegion + ".amazonaws.com"
 	step := func(config, want string) resource.TestStep {
 		return resource.TestStep{Config: config, ExpectError: regexp.MustCompile(want)}
 	}
@@ -147,13 +146,13 @@ func TestAccECR_Failures(t *testing.T) {
 			// Nothing configured for a registry that answers the ECR challenge.
 			step(providerConfig("")+data, `(?s)Registry Authentication Failed.*Amazon ECR\s+registry.*ecr \{`),
 			// AWS keys as a username for an ECR hostname: caught before any request.
-			step(providerConfig("", registryBlock("address", q(ecrHost), "username", q(ecrKeyID), "password", q("x")))+
-				manifestConfig(map[string]string{"x": ecrHost + "/team/app:1"}), `(?s)AWS Access Keys Given As Registry Credentials.*ecr \{`),
+			step(providerConfig("", registryBlock("address", q(ecrTestHost), "username", q(ecrKeyID), "password", q("x")))+
+				manifestConfig(map[string]string{"x": ecrTestHost + "/team/app:1"}), `(?s)AWS Access Keys Given As Registry Credentials.*ecr \{`),
 			// A region that contradicts the hostname.
-			step(providerConfig("", registryBlock("address", q(ecrHost))[:0]+"  registry {\n    address = "+q(ecrHost)+"\n    ecr {\n      region = \"eu-west-1\"\n    }\n  }\n")+
-				manifestConfig(map[string]string{"x": ecrHost + "/team/app:1"}), `(?s)Invalid ECR Configuration.*Region "eu-west-1" does not\s+match.*Remove region`),
+			step(providerConfig("", "  registry {\n    address = "+q(ecrTestHost)+"\n    ecr {\n      region = \"eu-west-1\"\n    }\n  }\n")+
+				manifestConfig(map[string]string{"x": ecrTestHost + "/team/app:1"}), `(?s)Invalid ECR Configuration.*Region "eu-west-1" does not\s+match.*Remove region`),
 			// ecr together with a username.
-			step(providerConfig("", "  registry {\n    address = "+q(ecrHost)+"\n    username = \"AWS\"\n    password = \"x\"\n    ecr {}\n  }\n")+data,
+			step(providerConfig("", "  registry {\n    address = "+q(ecrTestHost)+"\n    username = \"AWS\"\n    password = \"x\"\n    ecr {}\n  }\n")+data,
 				`(?s)Invalid Attribute Combination.*registry\[0\]\.username" cannot be specified when\s+"registry\[0\]\.ecr"`),
 		},
 	})

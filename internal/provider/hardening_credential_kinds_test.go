@@ -1,8 +1,6 @@
 package provider
 
 import (
-	"encoding/json"
-	"net/http"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -38,7 +36,7 @@ func TestAccHardening_CredentialKinds(t *testing.T) {
 		var realm *registrytest.Origin
 		opts.Auth, opts.Wrap = registrytest.AuthToken, realmAt(&realm)
 		reg := registrytest.New(t, opts)
-		realm = registrytest.NewOrigin(t, registrytest.OriginOptions{Name: "localhost"}, registrytest.TokenProxy(t, reg, nil, secrets))
+		realm = recordingRealm(t, reg, nil, secrets)
 		push(t, reg, "kinds/"+name+":1")
 		return reg
 	}
@@ -55,24 +53,8 @@ func TestAccHardening_CredentialKinds(t *testing.T) {
 	ecrReg := ecrRegistry(t, api)
 
 	// A token obtained elsewhere, for the token attribute.
-	tr := static.HTTPTransport()
-	defer tr.CloseIdleConnections()
-	req, err := http.NewRequest(http.MethodGet, static.TokenURL+"?service="+registrytest.Service+"&scope=repository:kinds/static:pull", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.SetBasicAuth(hardUser, kindsPass)
-	resp, err := (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tok struct{ Token string }
-	err = json.NewDecoder(resp.Body).Decode(&tok)
-	resp.Body.Close()
-	if err != nil || tok.Token == "" {
-		t.Fatalf("token for the token attribute: %v", err)
-	}
-	secrets.Add(tok.Token)
+	token := fetchToken(t, static, "kinds/static", hardUser, kindsPass)
+	secrets.Add(token)
 
 	settings := noCache + "  docker_config_path = " + q(dockerCfg) + "\n"
 	block := func(reg *registrytest.Registry, attrs ...string) string {
@@ -104,7 +86,7 @@ func TestAccHardening_CredentialKinds(t *testing.T) {
 		okStep(secrets, providerConfig(settings,
 			block(password, "username", q(hardUser), "password", q(kindsPass)),
 			block(identity, "identity_token", q(refresh)),
-			block(static, "token", q(tok.Token)),
+			block(static, "token", q(token)),
 			block(basic, "username", q(hardUser), "password", q(basicPass)),
 			ecrKeys,
 		)+manifestConfig(reads), readsOK(reads)...),

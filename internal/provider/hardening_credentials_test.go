@@ -78,7 +78,7 @@ func TestAccHardening_CredentialsStayHome(t *testing.T) {
 			registrytest.Redirect(http.StatusTemporaryRedirect, func(r *http.Request) string { return o3.URL + r.URL.Path }))(next)
 		return realmAt(&rtRealm)(next)
 	}})
-	rtRealm = registrytest.NewOrigin(t, registrytest.OriginOptions{Name: "localhost"}, registrytest.TokenProxy(t, rt, nil, secrets))
+	rtRealm = recordingRealm(t, rt, nil, secrets)
 	crosshost, _ = push(t, rt, "cred/crosshost:1")
 
 	// HTTPS: a redirect to plain HTTP, with the right content waiting there,
@@ -109,15 +109,15 @@ func TestAccHardening_CredentialsStayHome(t *testing.T) {
 		return registrytest.New(t, registrytest.Options{TLS: true, Auth: registrytest.AuthToken, Users: users, Wrap: wrap})
 	}
 	rh := tlsToken(realmAt(&httpRealm))
-	httpRealm = registrytest.NewOrigin(t, registrytest.OriginOptions{Name: "localhost"}, registrytest.TokenProxy(t, rh, nil, secrets))
+	httpRealm = recordingRealm(t, rh, nil, secrets)
 	rm := tlsToken(registrytest.RewriteChallenge(registrytest.RealmTo("https://169.254.169.254/latest/meta-data/token")))
 	rp := tlsToken(registrytest.Fault(exactPath(http.MethodGet, "/v2/"),
 		registrytest.Redirect(http.StatusFound, func(*http.Request) string { return pingTarget.URL + "/v2/" })))
-	pingRealm = registrytest.NewOrigin(t, registrytest.OriginOptions{Name: "localhost"}, registrytest.TokenProxy(t, rp, nil, secrets))
+	pingRealm = recordingRealm(t, rp, nil, secrets)
 	pingTarget = registrytest.NewOrigin(t, registrytest.OriginOptions{Name: "localhost"},
 		registrytest.Challenge(`Bearer realm="`+pingRealm.URL+`/token",service="`+registrytest.Service+`"`))
 	rr := tlsToken(realmAt(&redirectingRealm))
-	redirectedRealm = registrytest.NewOrigin(t, registrytest.OriginOptions{Name: "localhost"}, registrytest.TokenProxy(t, rr, nil, secrets))
+	redirectedRealm = recordingRealm(t, rr, nil, secrets)
 	redirectingRealm = registrytest.NewOrigin(t, registrytest.OriginOptions{Name: "localhost", TLSFrom: rr},
 		registrytest.Redirect(http.StatusTemporaryRedirect, func(r *http.Request) string { return redirectedRealm.URL + "/token?" + r.URL.RawQuery }))
 	push(t, rh, "cred/httprealm:1")

@@ -107,7 +107,7 @@ func TestAccHardening_FaultsEndInTime(t *testing.T) {
 				})
 				return realmAt(&realm)(next)
 			}})
-		realm = registrytest.NewOrigin(t, registrytest.OriginOptions{Name: "localhost"}, registrytest.TokenProxy(t, reg, rewrite, secrets))
+		realm = recordingRealm(t, reg, rewrite, secrets)
 		p, _ := push(t, reg, "faults/expires:1")
 		return reg, p
 	}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"os"
@@ -264,6 +265,8 @@ func privateRegistry(t *testing.T, opts registrytest.Options) *registrytest.Regi
 	return reg
 }
 
+// The tests' ECR account and region, and their AWS keys: ecrKeyID and
+// ecrSecret for the ECR API, ecrRoleKeyID and ecrRoleKey to assume a role.
 const (
 	ecrAccount   = "123456789012"
 	ecrRegion    = "us-east-1"
@@ -273,7 +276,8 @@ const (
 	ecrRoleKey   = "role-source-secret-do-not-show-8c2e"
 )
 
-const ecrTestHost = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+// ecrTestHost is the hostname of ecrAccount's ECR registry in ecrRegion.
+const ecrTestHost = ecrAccount + ".dkr.ecr." + ecrRegion + ".amazonaws.com"
 
 // isolateAWS keeps every AWS setting of the machine and the developer away
 // from the test: no environment credentials, no shared files, no instance
@@ -308,7 +312,7 @@ func ecrAPI(t *testing.T) *awsapi.ECR {
 func ecrRegistry(t *testing.T, api *awsapi.ECR) *registrytest.Registry {
 	t.Helper()
 	reg := registrytest.New(t, registrytest.Options{
-		Wrap: api.RegistryMiddleware(ecrAccount + ".dkr.ecr." + ecrRegion + ".amazonaws.com"),
+		Wrap: api.RegistryMiddleware(ecrTestHost),
 	})
 	if _, err := reg.PushImage(context.Background(), "team/app:1"); err != nil {
 		t.Fatal(err)
@@ -372,33 +376,52 @@ func push(t *testing.T, reg *registrytest.Registry, refs ...string) (pushed, []b
 
 // countPath counts requests for exactly path.
 func countPath(reqs []registrytest.Request, path string) int {
-	n := 0
-	for _, r := range reqs {
-		if r.Path == path {
-			n++
-		}
-	}
-	return n
+	return countRequests(reqs, func(r registrytest.Request) bool { return r.Path == path })
 }
 
+// countMethod counts requests made with method.
 func countMethod(reqs []registrytest.Request, method string) int {
+	return countRequests(reqs, func(r registrytest.Request) bool { return r.Method == method })
+}
+
+// countAuth counts requests whose Authorization header has scheme.
+func countAuth(reqs []registrytest.Request, scheme string) int {
+	return countRequests(reqs, func(r registrytest.Request) bool { return r.AuthScheme == scheme })
+}
+
+// countRequests counts the requests match selects.
+func countRequests(reqs []registrytest.Request, match func(registrytest.Request) bool) int {
 	n := 0
 	for _, r := range reqs {
-		if r.Method == method {
+		if match(r) {
 			n++
 		}
 	}
 	return n
 }
 
-func countAuth(reqs []registrytest.Request, scheme string) int {
-	n := 0
-	for _, r := range reqs {
-		if r.AuthScheme == scheme {
-			n++
-		}
+// fetchToken gets a pull token for repo from reg's token server with user's
+// password, the way a user's own tooling would: for the token attribute.
+func fetchToken(t *testing.T, reg *registrytest.Registry, repo, user, password string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, reg.TokenURL+"?service="+registrytest.Service+"&scope=repository:"+repo+":pull", nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return n
+	req.SetBasicAuth(user, password)
+	tr := reg.HTTPTransport()
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	var tok struct{ Token string }
+	if err != nil || resp.StatusCode != http.StatusOK || json.Unmarshal(body, &tok) != nil || tok.Token == "" {
+		t.Fatalf("token server: %s %v %s", resp.Status, err, body)
+	}
+	return tok.Token
 }
 
 // Expectations.
@@ -699,6 +722,14 @@ func hardeningCase(t *testing.T, f *failures, steps ...resource.TestStep) {
 // okStep reads config successfully, checks state and finds no secret in it.
 func okStep(secrets *registrytest.Secrets, config string, checks ...statecheck.StateCheck) resource.TestStep {
 	return resource.TestStep{Config: config, ConfigStateChecks: checks, Check: noSecretsInState(secrets)}
+}
+
+// recordingRealm is a realm in front of reg's token server, on another
+// origin, that adds every token (and refresh token) the server issues to
+// secrets, after rewrite, when not nil, has changed the answer.
+func recordingRealm(t *testing.T, reg *registrytest.Registry, rewrite func(map[string]any), secrets *registrytest.Secrets) *registrytest.Origin {
+	t.Helper()
+	return registrytest.NewOrigin(t, registrytest.OriginOptions{Name: "localhost"}, registrytest.TokenProxy(t, reg, rewrite, secrets))
 }
 
 // realmAt makes a registry's challenges name the realm *o + "/token", read

@@ -278,28 +278,6 @@ func TestAccManifest_Htpasswd(t *testing.T) {
 	}
 }
 
-// fetchToken gets a pull token from the token server the way a user's own
-// tooling would, for the `token` attribute.
-func fetchToken(t *testing.T, reg *registrytest.Registry, repo string) string {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, reg.TokenURL+"?service="+registrytest.Service+"&scope=repository:"+repo+":pull", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.SetBasicAuth(testUser, testPassword)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	m := regexp.MustCompile(`"token":"([^"]+)"`).FindSubmatch(body)
-	if resp.StatusCode != http.StatusOK || m == nil {
-		t.Fatalf("token server: %d %s", resp.StatusCode, body)
-	}
-	return string(m[1])
-}
-
 // TestAccManifest_StaticToken sends a configured token as is: the provider
 // never asks the token server for one.
 func TestAccManifest_StaticToken(t *testing.T) {
@@ -309,7 +287,7 @@ func TestAccManifest_StaticToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	app := manifestOf(t, img)
-	token := fetchToken(t, reg, "team/app")
+	token := fetchToken(t, reg, "team/app", testUser, testPassword)
 	reg.TokenRequests.Reset()
 	h := reg.Host
 	resource.Test(t, resource.TestCase{
