@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,53 +10,9 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
 )
-
-// dockerConfig writes a Docker config.json into a new directory, points
-// DOCKER_CONFIG at it, and returns the file's path.
-func dockerConfig(t *testing.T, cfg map[string]any) string {
-	t.Helper()
-	dir := t.TempDir()
-	b, err := json.Marshal(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "config.json")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("DOCKER_CONFIG", dir)
-	return path
-}
-
-func basicAuth(user, password string) string {
-	return base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
-}
-
-// privateRegistry is a token-auth registry with one private image.
-func privateRegistry(t *testing.T, opts registrytest.Options) *registrytest.Registry {
-	t.Helper()
-	opts.Auth = registrytest.AuthToken
-	if opts.Users == nil {
-		opts.Users = map[string]string{testUser: testPassword}
-	}
-	reg := registrytest.New(t, opts)
-	if _, err := reg.PushImage(context.Background(), "team/app:1"); err != nil {
-		t.Fatal(err)
-	}
-	return reg
-}
-
-func readOK(name string) []statecheck.StateCheck {
-	return []statecheck.StateCheck{
-		statecheck.ExpectKnownValue("data.imageinfo_manifest."+name, tfjsonpath.New("digest"), knownvalue.StringRegexp(regexp.MustCompile(`^sha256:[0-9a-f]{64}$`))),
-	}
-}
 
 // TestAccCredentials_DockerConfigAuths: a user who ran `docker login` needs
 // no provider configuration; each form of an auths entry works, and
@@ -155,16 +110,6 @@ func TestAccCredentials_IdentityToken(t *testing.T) {
 	}
 }
 
-func countMethod(reqs []registrytest.Request, method string) int {
-	n := 0
-	for _, r := range reqs {
-		if r.Method == method {
-			n++
-		}
-	}
-	return n
-}
-
 // TestAccCredentials_Helpers: credHelpers and credsStore run the helper's
 // real protocol; a missing or failing helper gives a diagnostic naming the
 // helper and the registry.
@@ -222,10 +167,10 @@ func TestAccCredentials_Helpers(t *testing.T) {
 	}
 }
 
-// TestAccCredentials_Precedence walks DESIGN.md's order: a registry block
-// with credentials wins over the Docker config; a block with only TLS
-// settings leaves the credentials to the Docker config; nothing at all is
-// anonymous.
+// TestAccCredentials_Precedence walks the order in which credentials are
+// looked for: a registry block with credentials wins over the Docker config;
+// a block with only TLS settings leaves the credentials to the Docker
+// config; nothing at all is anonymous.
 func TestAccCredentials_Precedence(t *testing.T) {
 	reg := privateRegistry(t, registrytest.Options{TLS: true})
 	ca := heredoc(strings.TrimSpace(string(reg.CAPEM)))

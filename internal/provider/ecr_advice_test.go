@@ -8,8 +8,6 @@ import (
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
 )
 
-const ecrTestHost = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
-
 // TestECRChallengeAdvice proves the ecr advice is given exactly when ECR
 // refused credentials that were not ECR's, and that it names the fix.
 func TestECRChallengeAdvice(t *testing.T) {

@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,30 +14,6 @@ import (
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest/awsapi"
 )
-
-// childEnv marks the process that runs a test which needs its own proxy
-// settings: net/http reads HTTPS_PROXY once per process.
-const childEnv = "IMAGEINFO_TEST_CHILD"
-
-// inChild runs the named test in a fresh test process and reports its
-// outcome; it returns true in that child, where the test body should run.
-func inChild(t *testing.T) bool {
-	t.Helper()
-	if os.Getenv(childEnv) == t.Name() {
-		return true
-	}
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"="+t.Name())
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
-		t.Fatalf("%s in a child process: %v\n%s", t.Name(), err, out)
-	}
-	t.Logf("child process:\n%s", out)
-	return false
-}
 
 // TestAccECR_Hostnames: an ECR hostname with no credentials configured gets
 // a password from GetAuthorizationToken through the default AWS credential

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,65 +16,6 @@ import (
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest/awsapi"
 )
-
-const (
-	ecrAccount   = "123456789012"
-	ecrRegion    = "us-east-1"
-	ecrKeyID     = "AKIAIMAGEINFOTESTKEY"
-	ecrSecret    = "ecr-test-secret-key-do-not-show-4b1f"
-	ecrRoleKeyID = "AKIAIMAGEINFOROLEKEY"
-	ecrRoleKey   = "role-source-secret-do-not-show-8c2e"
-)
-
-// isolateAWS keeps every AWS setting of the machine and the developer away
-// from the test: no environment credentials, no shared files, no instance
-// metadata.
-func isolateAWS(t *testing.T) {
-	t.Helper()
-	for _, v := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-		"AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_STS", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
-		t.Setenv(v, "")
-		os.Unsetenv(v)
-	}
-	dir := t.TempDir()
-	empty := filepath.Join(dir, "empty")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AWS_CONFIG_FILE", empty)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-}
-
-// ecrRegistry is a registry that behaves like ECR: a Basic challenge with
-// service="ecr.amazonaws.com", accepting only AWS:<password issued by api>.
-func ecrRegistry(t *testing.T, api *awsapi.ECR) *registrytest.Registry {
-	t.Helper()
-	reg := registrytest.New(t, registrytest.Options{
-		Wrap: api.RegistryMiddleware(ecrAccount + ".dkr.ecr." + ecrRegion + ".amazonaws.com"),
-	})
-	if _, err := reg.PushImage(context.Background(), "team/app:1"); err != nil {
-		t.Fatal(err)
-	}
-	return reg
-}
-
-func ecrAPI(t *testing.T) *awsapi.ECR {
-	return awsapi.NewECR(t, awsapi.ECROptions{
-		Credentials: map[string]awsapi.Credential{ecrKeyID: {Secret: ecrSecret}},
-	})
-}
-
-// ecrBlock renders a registry block for reg with an ecr block of attrs.
-func ecrBlock(reg *registrytest.Registry, attrs ...string) string {
-	var b strings.Builder
-	for i := 0; i+1 < len(attrs); i += 2 {
-		fmt.Fprintf(&b, "      %s = %s\n", attrs[i], attrs[i+1])
-	}
-	return fmt.Sprintf("  registry {\n    address = %q\n    ecr {\n%s    }\n  }\n", reg.Host, b.String())
-}
 
 func manyManifests(reg *registrytest.Registry, n int) string {
 	refs := map[string]string{}
@@ -186,7 +126,6 @@ func TestAccECR_Failures(t *testing.T) {
 	})
 	reg := ecrRegistry(t, api)
 	data := manifestConfig(map[string]string{"app": reg.Host + "/team/app:1"})
-	ecrHost := ecrAccount + ".dkr.ecr." + ecrRegion + ".amazonaws.com"
 	step := func(config, want string) resource.TestStep {
 		return resource.TestStep{Config: config, ExpectError: regexp.MustCompile(want)}
 	}
@@ -207,13 +146,13 @@ func TestAccECR_Failures(t *testing.T) {
 			// Nothing configured for a registry that answers the ECR challenge.
 			step(providerConfig("")+data, `(?s)Registry Authentication Failed.*Amazon ECR\s+registry.*ecr \{`),
 			// AWS keys as a username for an ECR hostname: caught before any request.
-			step(providerConfig("", registryBlock("address", q(ecrHost), "username", q(ecrKeyID), "password", q("x")))+
-				manifestConfig(map[string]string{"x": ecrHost + "/team/app:1"}), `(?s)AWS Access Keys Given As Registry Credentials.*ecr \{`),
+			step(providerConfig("", registryBlock("address", q(ecrTestHost), "username", q(ecrKeyID), "password", q("x")))+
+				manifestConfig(map[string]string{"x": ecrTestHost + "/team/app:1"}), `(?s)AWS Access Keys Given As Registry Credentials.*ecr \{`),
 			// A region that contradicts the hostname.
-			step(providerConfig("", registryBlock("address", q(ecrHost))[:0]+"  registry {\n    address = "+q(ecrHost)+"\n    ecr {\n      region = \"eu-west-1\"\n    }\n  }\n")+
-				manifestConfig(map[string]string{"x": ecrHost + "/team/app:1"}), `(?s)Invalid ECR Configuration.*Region "eu-west-1" does not\s+match.*Remove region`),
+			step(providerConfig("", "  registry {\n    address = "+q(ecrTestHost)+"\n    ecr {\n      region = \"eu-west-1\"\n    }\n  }\n")+
+				manifestConfig(map[string]string{"x": ecrTestHost + "/team/app:1"}), `(?s)Invalid ECR Configuration.*Region "eu-west-1" does not\s+match.*Remove region`),
 			// ecr together with a username.
-			step(providerConfig("", "  registry {\n    address = "+q(ecrHost)+"\n    username = \"AWS\"\n    password = \"x\"\n    ecr {}\n  }\n")+data,
+			step(providerConfig("", "  registry {\n    address = "+q(ecrTestHost)+"\n    username = \"AWS\"\n    password = \"x\"\n    ecr {}\n  }\n")+data,
 				`(?s)Invalid Attribute Combination.*registry\[0\]\.username" cannot be specified when\s+"registry\[0\]\.ecr"`),
 		},
 	})

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -27,61 +26,76 @@ import (
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
 )
 
-const (
-	testUser     = "alice"
-	testPassword = "alice-s3cret-pw-7f3a"
-)
-
-type pushed struct {
-	digest    string
-	mediaType string
-	raw       []byte
+// manifestWant is what one imageinfo_manifest data source must hold, as an
+// independent reading of what was pushed gives it; checks makes it one state
+// check per attribute.
+type manifestWant struct {
+	registry, repository string
+	tag                  string // "" for a reference without one: null
+	manifest             pushed
+	annotations          map[string]string
+	// content, when set, also checks what the manifest lists and the image
+	// the read chose; nil leaves those attributes unchecked.
+	content *manifestContent
 }
 
-// manifestSource is what go-containerregistry's images and indexes both say
-// about their manifest.
-type manifestSource interface {
-	RawManifest() ([]byte, error)
-	MediaType() (types.MediaType, error)
-	Digest() (v1.Hash, error)
+// manifestContent is what a manifest lists, and the image a read chose.
+type manifestContent struct {
+	artifactType, subjectDigest string             // "" for null
+	entries                     []knownvalue.Check // an index's manifests; none for an image
+	image                       *imageWant         // nil when no image was chosen
 }
 
-// describePushed is go-containerregistry's view of a pushed image or index.
-func describePushed(t *testing.T, m manifestSource) pushed {
-	t.Helper()
-	raw, err := m.RawManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mt, err := m.MediaType()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := m.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pushed{d.String(), string(mt), raw}
+// imageWant is the single-platform image a read chose.
+type imageWant struct {
+	digest, mediaType, configDigest, configMediaType string
+	layers                                           []knownvalue.Check
+	os, architecture, variant, created               string // "" for null
+	labels                                           map[string]string
 }
 
-// expectManifest checks every attribute of one data source against what
-// go-containerregistry computed for the pushed content.
-func expectManifest(addr, registry, repository string, tag knownvalue.Check, p pushed, annotations map[string]knownvalue.Check) []statecheck.StateCheck {
-	at := func(attr string) tfjsonpath.Path { return tfjsonpath.New(attr) }
-	if annotations == nil {
-		annotations = map[string]knownvalue.Check{}
+// checks lists a check of every attribute of data source addr that w knows.
+func (w manifestWant) checks(addr string) []statecheck.StateCheck {
+	var checks []statecheck.StateCheck
+	expect := func(attr string, c knownvalue.Check) {
+		checks = append(checks, statecheck.ExpectKnownValue(addr, tfjsonpath.New(attr), c))
 	}
-	return []statecheck.StateCheck{
-		statecheck.ExpectKnownValue(addr, at("registry"), knownvalue.StringExact(registry)),
-		statecheck.ExpectKnownValue(addr, at("repository"), knownvalue.StringExact(repository)),
-		statecheck.ExpectKnownValue(addr, at("tag"), tag),
-		statecheck.ExpectKnownValue(addr, at("digest"), knownvalue.StringExact(p.digest)),
-		statecheck.ExpectKnownValue(addr, at("media_type"), knownvalue.StringExact(p.mediaType)),
-		statecheck.ExpectKnownValue(addr, at("size"), knownvalue.Int64Exact(int64(len(p.raw)))),
-		statecheck.ExpectKnownValue(addr, at("pinned_reference"), knownvalue.StringExact(registry+"/"+repository+"@"+p.digest)),
-		statecheck.ExpectKnownValue(addr, at("manifest_json"), knownvalue.StringExact(string(p.raw))),
-		statecheck.ExpectKnownValue(addr, at("annotations"), knownvalue.MapExact(annotations)),
+	expect("registry", knownvalue.StringExact(w.registry))
+	expect("repository", knownvalue.StringExact(w.repository))
+	expect("tag", stringOrNull(w.tag))
+	expect("digest", knownvalue.StringExact(w.manifest.digest))
+	expect("media_type", knownvalue.StringExact(w.manifest.mediaType))
+	expect("size", knownvalue.Int64Exact(int64(len(w.manifest.raw))))
+	expect("pinned_reference", knownvalue.StringExact(w.registry+"/"+w.repository+"@"+w.manifest.digest))
+	expect("manifest_json", knownvalue.StringExact(string(w.manifest.raw)))
+	expect("annotations", mapChecks(w.annotations))
+	c := w.content
+	if c == nil {
+		return checks
 	}
+	expect("artifact_type", stringOrNull(c.artifactType))
+	expect("subject_digest", stringOrNull(c.subjectDigest))
+	expect("manifests", knownvalue.ListExact(c.entries))
+	im := c.image
+	if im == nil {
+		expect("layers", knownvalue.ListExact([]knownvalue.Check{}))
+		expect("labels", knownvalue.MapExact(map[string]knownvalue.Check{}))
+		for _, a := range []string{"image_digest", "image_media_type", "config_digest", "config_media_type", "os", "architecture", "variant", "created"} {
+			expect(a, knownvalue.Null())
+		}
+		return checks
+	}
+	expect("image_digest", knownvalue.StringExact(im.digest))
+	expect("image_media_type", knownvalue.StringExact(im.mediaType))
+	expect("config_digest", knownvalue.StringExact(im.configDigest))
+	expect("config_media_type", knownvalue.StringExact(im.configMediaType))
+	expect("layers", knownvalue.ListExact(im.layers))
+	expect("os", stringOrNull(im.os))
+	expect("architecture", stringOrNull(im.architecture))
+	expect("variant", stringOrNull(im.variant))
+	expect("created", stringOrNull(im.created))
+	expect("labels", mapChecks(im.labels))
+	return checks
 }
 
 // TestAccManifest_TokenAuth resolves every reference form through the Docker
@@ -98,27 +112,27 @@ func TestAccManifest_TokenAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describePushed(t, img)
+	app := manifestOf(t, img)
 	latestImg, err := reg.PushImage(ctx, "team/app:latest")
 	if err != nil {
 		t.Fatal(err)
 	}
-	latest := describePushed(t, latestImg)
+	latest := manifestOf(t, latestImg)
 	dockerImg, err := reg.PushImage(ctx, "team/app:docker", registrytest.WithMediaType(registrytest.Docker))
 	if err != nil {
 		t.Fatal(err)
 	}
-	docker := describePushed(t, dockerImg)
+	docker := manifestOf(t, dockerImg)
 	idx, err := reg.PushIndex(ctx, "team/multi:1", []v1.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64", Variant: "v8"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	multi := describePushed(t, idx)
+	multi := manifestOf(t, idx)
 	dockerIdx, err := reg.PushIndex(ctx, "team/multi:docker", []v1.Platform{{OS: "linux", Architecture: "amd64"}}, registrytest.WithMediaType(registrytest.Docker))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dockerList := describePushed(t, dockerIdx)
+	dockerList := manifestOf(t, dockerIdx)
 
 	h := reg.Host
 	config := providerConfig("", registryBlock("address", q(h), "username", q(testUser), "password", q(testPassword))) +
@@ -131,16 +145,19 @@ func TestAccManifest_TokenAuth(t *testing.T) {
 			"docker":     h + "/team/app:docker",
 			"list":       h + "/team/multi:docker",
 		})
+	revision := map[string]string{"org.opencontainers.image.revision": "abc123"}
+	want := func(repo, tag string, p pushed, annotations map[string]string) manifestWant {
+		return manifestWant{registry: h, repository: repo, tag: tag, manifest: p, annotations: annotations}
+	}
 	var checks []statecheck.StateCheck
-	revision := map[string]knownvalue.Check{"org.opencontainers.image.revision": knownvalue.StringExact("abc123")}
-	checks = append(checks, expectManifest("data.imageinfo_manifest.name", h, "team/app", knownvalue.StringExact("latest"), latest, nil)...)
-	checks = append(checks, expectManifest("data.imageinfo_manifest.tag", h, "team/app", knownvalue.StringExact("1"), app, revision)...)
-	checks = append(checks, expectManifest("data.imageinfo_manifest.digest", h, "team/app", knownvalue.Null(), app, revision)...)
+	checks = append(checks, want("team/app", "latest", latest, nil).checks("data.imageinfo_manifest.name")...)
+	checks = append(checks, want("team/app", "1", app, revision).checks("data.imageinfo_manifest.tag")...)
+	checks = append(checks, want("team/app", "", app, revision).checks("data.imageinfo_manifest.digest")...)
 	// The digest wins over the tag, as in Docker; the tag is still reported.
-	checks = append(checks, expectManifest("data.imageinfo_manifest.tag_digest", h, "team/app", knownvalue.StringExact("docker"), app, revision)...)
-	checks = append(checks, expectManifest("data.imageinfo_manifest.index", h, "team/multi", knownvalue.StringExact("1"), multi, nil)...)
-	checks = append(checks, expectManifest("data.imageinfo_manifest.docker", h, "team/app", knownvalue.StringExact("docker"), docker, nil)...)
-	checks = append(checks, expectManifest("data.imageinfo_manifest.list", h, "team/multi", knownvalue.StringExact("docker"), dockerList, nil)...)
+	checks = append(checks, want("team/app", "docker", app, revision).checks("data.imageinfo_manifest.tag_digest")...)
+	checks = append(checks, want("team/multi", "1", multi, nil).checks("data.imageinfo_manifest.index")...)
+	checks = append(checks, want("team/app", "docker", docker, nil).checks("data.imageinfo_manifest.docker")...)
+	checks = append(checks, want("team/multi", "docker", dockerList, nil).checks("data.imageinfo_manifest.list")...)
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -184,7 +201,7 @@ func TestAccManifest_Anonymous(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tools := describePushed(t, img)
+	tools := manifestOf(t, img)
 	if _, err := reg.PushImage(ctx, "team/app:1"); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +211,7 @@ func TestAccManifest_Anonymous(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:            providerConfig("") + manifestConfig(map[string]string{"tools": h + "/public/tools:1"}),
-				ConfigStateChecks: expectManifest("data.imageinfo_manifest.tools", h, "public/tools", knownvalue.StringExact("1"), tools, nil),
+				ConfigStateChecks: manifestWant{registry: h, repository: "public/tools", tag: "1", manifest: tools}.checks("data.imageinfo_manifest.tools"),
 			},
 			{
 				Config:      providerConfig("") + manifestConfig(map[string]string{"app": h + "/team/app:1"}),
@@ -235,7 +252,7 @@ func TestAccManifest_Htpasswd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describePushed(t, img)
+	app := manifestOf(t, img)
 	h := reg.Host
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -243,7 +260,7 @@ func TestAccManifest_Htpasswd(t *testing.T) {
 			{
 				Config: providerConfig("", registryBlock("address", q(h), "username", q(testUser), "password", q(testPassword))) +
 					manifestConfig(map[string]string{"app": h + "/team/app:1"}),
-				ConfigStateChecks: expectManifest("data.imageinfo_manifest.app", h, "team/app", knownvalue.StringExact("1"), app, nil),
+				ConfigStateChecks: manifestWant{registry: h, repository: "team/app", tag: "1", manifest: app}.checks("data.imageinfo_manifest.app"),
 			},
 			{
 				Config: providerConfig("", registryBlock("address", q(h), "username", q(testUser), "password", q("nope"))) +
@@ -261,38 +278,6 @@ func TestAccManifest_Htpasswd(t *testing.T) {
 	}
 }
 
-func countAuth(reqs []registrytest.Request, scheme string) int {
-	n := 0
-	for _, r := range reqs {
-		if r.AuthScheme == scheme {
-			n++
-		}
-	}
-	return n
-}
-
-// fetchToken gets a pull token from the token server the way a user's own
-// tooling would, for the `token` attribute.
-func fetchToken(t *testing.T, reg *registrytest.Registry, repo string) string {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, reg.TokenURL+"?service="+registrytest.Service+"&scope=repository:"+repo+":pull", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.SetBasicAuth(testUser, testPassword)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	m := regexp.MustCompile(`"token":"([^"]+)"`).FindSubmatch(body)
-	if resp.StatusCode != http.StatusOK || m == nil {
-		t.Fatalf("token server: %d %s", resp.StatusCode, body)
-	}
-	return string(m[1])
-}
-
 // TestAccManifest_StaticToken sends a configured token as is: the provider
 // never asks the token server for one.
 func TestAccManifest_StaticToken(t *testing.T) {
@@ -301,15 +286,15 @@ func TestAccManifest_StaticToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describePushed(t, img)
-	token := fetchToken(t, reg, "team/app")
+	app := manifestOf(t, img)
+	token := fetchToken(t, reg, "team/app", testUser, testPassword)
 	reg.TokenRequests.Reset()
 	h := reg.Host
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
 			Config:            providerConfig("", registryBlock("address", q(h), "token", q(token))) + manifestConfig(map[string]string{"app": h + "/team/app:1"}),
-			ConfigStateChecks: expectManifest("data.imageinfo_manifest.app", h, "team/app", knownvalue.StringExact("1"), app, nil),
+			ConfigStateChecks: manifestWant{registry: h, repository: "team/app", tag: "1", manifest: app}.checks("data.imageinfo_manifest.app"),
 		}},
 	})
 	if n := len(reg.TokenRequests.All()); n != 0 {
@@ -328,13 +313,13 @@ func TestAccManifest_AccessTokenField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describePushed(t, img)
+	app := manifestOf(t, img)
 	h := reg.Host
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
 			Config:            providerConfig("", registryBlock("address", q(h), "username", q(testUser), "password", q(testPassword))) + manifestConfig(map[string]string{"app": h + "/team/app:1"}),
-			ConfigStateChecks: expectManifest("data.imageinfo_manifest.app", h, "team/app", knownvalue.StringExact("1"), app, nil),
+			ConfigStateChecks: manifestWant{registry: h, repository: "team/app", tag: "1", manifest: app}.checks("data.imageinfo_manifest.app"),
 		}},
 	})
 }
@@ -348,7 +333,7 @@ func TestAccManifest_TLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := describePushed(t, img)
+	app := manifestOf(t, img)
 	h := reg.Host
 	creds := []string{"address", q(h), "username", q(testUser), "password", q(testPassword)}
 	data := manifestConfig(map[string]string{"app": h + "/team/app:1"})
@@ -357,7 +342,7 @@ func TestAccManifest_TLS(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:            providerConfig("", registryBlock(append(creds, "ca_cert_pem", heredoc(strings.TrimSpace(string(reg.CAPEM))))...)) + data,
-				ConfigStateChecks: expectManifest("data.imageinfo_manifest.app", h, "team/app", knownvalue.StringExact("1"), app, nil),
+				ConfigStateChecks: manifestWant{registry: h, repository: "team/app", tag: "1", manifest: app}.checks("data.imageinfo_manifest.app"),
 			},
 			{
 				Config:      providerConfig("", registryBlock(creds...)) + data,
@@ -365,7 +350,7 @@ func TestAccManifest_TLS(t *testing.T) {
 			},
 			{
 				Config:            providerConfig("", registryBlock(append(creds, "skip_tls_verify", "true")...)) + data,
-				ConfigStateChecks: expectManifest("data.imageinfo_manifest.app", h, "team/app", knownvalue.StringExact("1"), app, nil),
+				ConfigStateChecks: manifestWant{registry: h, repository: "team/app", tag: "1", manifest: app}.checks("data.imageinfo_manifest.app"),
 			},
 		},
 	})
@@ -763,31 +748,23 @@ func mapChecks(m map[string]string) knownvalue.Check {
 	return knownvalue.MapExact(checks)
 }
 
-// expect lists a check of every attribute of data source addr, which reads
-// repo:tag (with platform, choosing the image at childDigest: "" for none),
-// against the bytes served and go-containerregistry's reading of them.
-func (k *kindsRegistry) expect(addr, repo, tag, childDigest string) []statecheck.StateCheck {
+// expected reads repo:tag back independently, as the bytes served and
+// go-containerregistry's reading of them: what a data source reading it must
+// hold, with a platform that chooses the image at childDigest ("" for none).
+func (k *kindsRegistry) expected(repo, tag, childDigest string) manifestWant {
 	t := k.t
 	t.Helper()
-	at := tfjsonpath.New[string]
 	raw := k.served(repo, tag)
 	desc := k.ggcrDescriptor(repo + ":" + tag)
 	if desc.Digest.String() != sha256Of(raw) {
-		t.Fatalf("%s: go-containerregistry reads digest %s, the bytes served hash to %s", addr, desc.Digest, sha256Of(raw))
+		t.Fatalf("%s:%s: go-containerregistry reads digest %s, the bytes served hash to %s", repo, tag, desc.Digest, sha256Of(raw))
 	}
-	checks := []statecheck.StateCheck{
-		statecheck.ExpectKnownValue(addr, at("registry"), knownvalue.StringExact(k.reg.Host)),
-		statecheck.ExpectKnownValue(addr, at("repository"), knownvalue.StringExact(repo)),
-		statecheck.ExpectKnownValue(addr, at("tag"), knownvalue.StringExact(tag)),
-		statecheck.ExpectKnownValue(addr, at("digest"), knownvalue.StringExact(sha256Of(raw))),
-		statecheck.ExpectKnownValue(addr, at("media_type"), knownvalue.StringExact(string(desc.MediaType))),
-		statecheck.ExpectKnownValue(addr, at("size"), knownvalue.Int64Exact(int64(len(raw)))),
-		statecheck.ExpectKnownValue(addr, at("pinned_reference"), knownvalue.StringExact(k.reg.Host+"/"+repo+"@"+sha256Of(raw))),
-		statecheck.ExpectKnownValue(addr, at("manifest_json"), knownvalue.StringExact(string(raw))),
+	c := &manifestContent{entries: []knownvalue.Check{}}
+	want := manifestWant{
+		registry: k.reg.Host, repository: repo, tag: tag,
+		manifest: pushed{digest: sha256Of(raw), mediaType: string(desc.MediaType), raw: raw},
+		content:  c,
 	}
-	var annotations map[string]string
-	var artifactType, subject string
-	entries := []knownvalue.Check{}
 	if desc.MediaType.IsIndex() {
 		idx, err := desc.ImageIndex()
 		if err != nil {
@@ -797,16 +774,16 @@ func (k *kindsRegistry) expect(addr, repo, tag, childDigest string) []statecheck
 		if err != nil {
 			t.Fatal(err)
 		}
-		annotations, artifactType = im.Annotations, im.ArtifactType
+		want.annotations, c.artifactType = im.Annotations, im.ArtifactType
 		if im.Subject != nil {
-			subject = im.Subject.Digest.String()
+			c.subjectDigest = im.Subject.Digest.String()
 		}
 		for _, e := range im.Manifests {
 			p := v1.Platform{}
 			if e.Platform != nil {
 				p = *e.Platform
 			}
-			entries = append(entries, knownvalue.ObjectExact(map[string]knownvalue.Check{
+			c.entries = append(c.entries, knownvalue.ObjectExact(map[string]knownvalue.Check{
 				"digest":     knownvalue.StringExact(e.Digest.String()),
 				"media_type": knownvalue.StringExact(string(e.MediaType)),
 				"size":       knownvalue.Int64Exact(e.Size),
@@ -826,40 +803,25 @@ func (k *kindsRegistry) expect(addr, repo, tag, childDigest string) []statecheck
 		if err != nil {
 			t.Fatal(err)
 		}
-		annotations, artifactType = m.Annotations, m.ArtifactType
+		want.annotations, c.artifactType = m.Annotations, m.ArtifactType
 		if m.Subject != nil {
-			subject = m.Subject.Digest.String()
+			c.subjectDigest = m.Subject.Digest.String()
 		}
 		childDigest = desc.Digest.String()
 	}
-	checks = append(checks,
-		statecheck.ExpectKnownValue(addr, at("annotations"), mapChecks(annotations)),
-		statecheck.ExpectKnownValue(addr, at("artifact_type"), stringOrNull(artifactType)),
-		statecheck.ExpectKnownValue(addr, at("subject_digest"), stringOrNull(subject)),
-		statecheck.ExpectKnownValue(addr, at("manifests"), knownvalue.ListExact(entries)),
-	)
-	return append(checks, k.expectImage(addr, repo, childDigest)...)
+	if childDigest != "" {
+		c.image = k.expectedImage(repo, childDigest)
+	}
+	return want
 }
 
-// expectImage checks the single-platform image attributes against
-// go-containerregistry's reading of the image at digest ("" for none).
-func (k *kindsRegistry) expectImage(addr, repo, digest string) []statecheck.StateCheck {
+// expectedImage reads the image at repo@digest back as expected does.
+func (k *kindsRegistry) expectedImage(repo, digest string) *imageWant {
 	t := k.t
 	t.Helper()
-	at := tfjsonpath.New[string]
-	if digest == "" {
-		checks := []statecheck.StateCheck{
-			statecheck.ExpectKnownValue(addr, at("layers"), knownvalue.ListExact([]knownvalue.Check{})),
-			statecheck.ExpectKnownValue(addr, at("labels"), knownvalue.MapExact(map[string]knownvalue.Check{})),
-		}
-		for _, a := range []string{"image_digest", "image_media_type", "config_digest", "config_media_type", "os", "architecture", "variant", "created"} {
-			checks = append(checks, statecheck.ExpectKnownValue(addr, at(a), knownvalue.Null()))
-		}
-		return checks
-	}
 	raw := k.served(repo, digest)
 	if sha256Of(raw) != digest {
-		t.Fatalf("%s: the image served for %s hashes to %s", addr, digest, sha256Of(raw))
+		t.Fatalf("%s@%s: the image served hashes to %s", repo, digest, sha256Of(raw))
 	}
 	img, err := remote.Image(k.ref(repo+"@"+digest), remote.WithTransport(k.tr))
 	if err != nil {
@@ -871,7 +833,7 @@ func (k *kindsRegistry) expectImage(addr, repo, digest string) []statecheck.Stat
 		t.Fatal(err)
 	}
 	if got := sha256Of(k.blob(repo, m.Config.Digest.String())); got != m.Config.Digest.String() {
-		t.Fatalf("%s: the config served hashes to %s, not %s", addr, got, m.Config.Digest)
+		t.Fatalf("%s@%s: the config served hashes to %s, not %s", repo, digest, got, m.Config.Digest)
 	}
 	layers := []knownvalue.Check{}
 	for _, l := range m.Layers {
@@ -896,33 +858,13 @@ func (k *kindsRegistry) expectImage(addr, repo, digest string) []statecheck.Stat
 	if !cf.Created.IsZero() {
 		created = cf.Created.Format(time.RFC3339Nano)
 	}
-	return []statecheck.StateCheck{
-		statecheck.ExpectKnownValue(addr, at("image_digest"), knownvalue.StringExact(digest)),
-		statecheck.ExpectKnownValue(addr, at("image_media_type"), knownvalue.StringExact(string(mt))),
-		statecheck.ExpectKnownValue(addr, at("config_digest"), knownvalue.StringExact(m.Config.Digest.String())),
-		statecheck.ExpectKnownValue(addr, at("config_media_type"), knownvalue.StringExact(string(m.Config.MediaType))),
-		statecheck.ExpectKnownValue(addr, at("layers"), knownvalue.ListExact(layers)),
-		statecheck.ExpectKnownValue(addr, at("os"), stringOrNull(cf.OS)),
-		statecheck.ExpectKnownValue(addr, at("architecture"), stringOrNull(cf.Architecture)),
-		statecheck.ExpectKnownValue(addr, at("variant"), stringOrNull(cf.Variant)),
-		statecheck.ExpectKnownValue(addr, at("created"), stringOrNull(created)),
-		statecheck.ExpectKnownValue(addr, at("labels"), mapChecks(cf.Config.Labels)),
+	return &imageWant{
+		digest: digest, mediaType: string(mt),
+		configDigest: m.Config.Digest.String(), configMediaType: string(m.Config.MediaType),
+		layers: layers,
+		os:     cf.OS, architecture: cf.Architecture, variant: cf.Variant, created: created,
+		labels: cf.Config.Labels,
 	}
-}
-
-// wrapped compiles a pattern for Terraform's output, which wraps lines:
-// every space matches any white space, and '.' matches newlines.
-func wrapped(pattern string) *regexp.Regexp {
-	return regexp.MustCompile("(?s)" + strings.ReplaceAll(pattern, " ", `\s+`))
-}
-
-// manifestWithPlatform renders an imageinfo_manifest data source.
-func manifestWithPlatform(name, ref, platform string) string {
-	s := fmt.Sprintf("data \"imageinfo_manifest\" %q {\n  reference = %q\n", name, ref)
-	if platform != "" {
-		s += fmt.Sprintf("  platform  = %q\n", platform)
-	}
-	return s + "}\n"
 }
 
 // TestAccManifest_Kinds is the differential test: for every manifest kind,
@@ -984,7 +926,7 @@ func TestAccManifest_Kinds(t *testing.T) {
 			tag = "sbom"
 		}
 		config.WriteString(manifestWithPlatform(c.name, h+"/"+c.repo+":"+tag, c.platform))
-		checks = append(checks, k.expect("data.imageinfo_manifest."+c.name, c.repo, tag, c.child)...)
+		checks = append(checks, k.expected(c.repo, tag, c.child).checks("data.imageinfo_manifest."+c.name)...)
 	}
 
 	step := func(ref, platform, want string) resource.TestStep {

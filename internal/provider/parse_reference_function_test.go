@@ -1,45 +1,17 @@
 package provider
 
 import (
-	"context"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
-
-const (
-	fnDigest  = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	fnDigest2 = "sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
-	// fnDigest384 is well formed for go-digest, but not an algorithm OCI
-	// registries use.
-	fnDigest384 = "sha384:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-)
-
-// functionsFrom18 skips function tests on Terraform before 1.8, which has no
-// provider functions.
-var functionsFrom18 = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)}
-
-// runFunction calls a function's Run with string arguments, as the framework
-// would, and returns its result and error.
-func runFunction(t *testing.T, f function.Function, ret attr.Value, args ...string) (attr.Value, *function.FuncError) {
-	t.Helper()
-	values := make([]attr.Value, len(args))
-	for i, a := range args {
-		values[i] = types.StringValue(a)
-	}
-	resp := &function.RunResponse{Result: function.NewResultData(ret)}
-	f.Run(context.Background(), function.RunRequest{Arguments: function.NewArgumentsData(values)}, resp)
-	return resp.Result.Value(), resp.Error
-}
 
 // TestParseReferenceFunction: the same normalisation as the data source,
 // with null for absent tag and digest; errors on argument 0 say what is wrong.

@@ -133,8 +133,9 @@ func clientConfig(ctx context.Context, cfg providerModel, version string) (clien
 		maxRetries = int(cfg.MaxRetries.ValueInt64())
 	}
 
-	// The order of DESIGN.md: registry blocks, the Docker config, ECR
-	// hostnames, anonymous.
+	// Where a registry's credentials come from, the first that has any
+	// winning: its registry block, the Docker config, the default AWS chain
+	// for an ECR hostname; anonymous when none has.
 	var sources []authn.Keychain
 	if cfg.DockerConfig.IsNull() || cfg.DockerConfig.ValueBool() {
 		dc := auth.NewDockerConfig(cfg.DockerConfigPath.ValueString())

@@ -3,13 +3,6 @@ package provider
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,78 +17,15 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/cache"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
 )
-
-// registryObject makes the value of a registry block: the given attributes,
-// null for the others. "ecr" takes an ecrObject.
-func registryObject(t *testing.T, set map[string]attr.Value) types.Object {
-	t.Helper()
-	return objectOf(t, registryBlockSchema().NestedObject.Type(), set)
-}
-
-// ecrObject makes the value of an ecr block, as registryObject does.
-func ecrObject(t *testing.T, set map[string]attr.Value) types.Object {
-	t.Helper()
-	return objectOf(t, ecrBlockSchema().Type(), set)
-}
-
-func objectOf(t *testing.T, typ attr.Type, set map[string]attr.Value) types.Object {
-	t.Helper()
-	ot, ok := typ.(types.ObjectType)
-	if !ok {
-		t.Fatalf("%s is not an object type", typ)
-	}
-	values := map[string]attr.Value{}
-	for name, at := range ot.AttrTypes {
-		v, ok := set[name]
-		if !ok {
-			v = nullOf(t, at)
-		}
-		values[name] = v
-	}
-	for name := range set {
-		if _, ok := ot.AttrTypes[name]; !ok {
-			t.Fatalf("no attribute %q in %s", name, typ)
-		}
-	}
-	obj, diags := types.ObjectValue(ot.AttrTypes, values)
-	if diags.HasError() {
-		t.Fatal(diags)
-	}
-	return obj
-}
-
-func nullOf(t *testing.T, typ attr.Type) attr.Value {
-	t.Helper()
-	ctx := context.Background()
-	v, err := typ.ValueFromTerraform(ctx, tftypes.NewValue(typ.TerraformType(ctx), nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-// registryList makes the list of registry blocks.
-func registryList(t *testing.T, blocks ...types.Object) types.List {
-	t.Helper()
-	elems := make([]attr.Value, len(blocks))
-	for i, b := range blocks {
-		elems[i] = b
-	}
-	list, diags := types.ListValue(registryBlockSchema().NestedObject.Type(), elems)
-	if diags.HasError() {
-		t.Fatal(diags)
-	}
-	return list
-}
 
 // TestECRConfig: every ecr attribute sets its own field of ecr.Config.
 func TestECRConfig(t *testing.T) {
@@ -135,27 +65,6 @@ func TestUnknownSettings(t *testing.T) {
 			t.Errorf("%s: unknownSettings = %q, want %q", tt.name, got, tt.want)
 		}
 	}
-}
-
-// selfSigned makes a certificate and its key, in PEM.
-func selfSigned(t *testing.T) (certPEM, keyPEM string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "imageinfo test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
 }
 
 // configOf runs clientConfig, failing the test on an error.

@@ -5,21 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/tfcli"
 )
-
-// testAccProviders serves the provider in-process to the Terraform or OpenTofu
-// binary that terraform-plugin-testing runs (TF_ACC_TERRAFORM_PATH; never
-// downloaded), through TF_REATTACH_PROVIDERS: no dev_overrides are involved.
-var testAccProviders = map[string]func() (tfprotov6.ProviderServer, error){
-	"imageinfo": providerserver.NewProtocol6WithError(New("test")()),
-}
 
 func TestMain(m *testing.M) {
 	// Terraform (or OpenTofu) must never look anything up on the internet,
@@ -77,34 +66,3 @@ func setProviderAddress() error {
 	os.Setenv("TF_ACC_PROVIDER_HOST", cli.Registry())
 	return nil
 }
-
-// registryBlock renders one provider registry block from attribute pairs.
-func registryBlock(attrs ...string) string {
-	var b strings.Builder
-	b.WriteString("  registry {\n")
-	for i := 0; i+1 < len(attrs); i += 2 {
-		fmt.Fprintf(&b, "    %s = %s\n", attrs[i], attrs[i+1])
-	}
-	b.WriteString("  }\n")
-	return b.String()
-}
-
-// providerConfig renders a provider block with the given settings and blocks.
-func providerConfig(settings string, blocks ...string) string {
-	return "provider \"imageinfo\" {\n" + settings + strings.Join(blocks, "") + "}\n"
-}
-
-// manifestConfig renders imageinfo_manifest data sources by name.
-func manifestConfig(refs map[string]string) string {
-	var b strings.Builder
-	for name, ref := range refs {
-		fmt.Fprintf(&b, "data \"imageinfo_manifest\" %q {\n  reference = %q\n}\n", name, ref)
-	}
-	return b.String()
-}
-
-// q quotes a string for HCL.
-func q(s string) string { return fmt.Sprintf("%q", s) }
-
-// heredoc renders a multi-line string for HCL.
-func heredoc(s string) string { return "<<-EOT\n" + s + "\nEOT" }

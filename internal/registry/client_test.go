@@ -8,34 +8,8 @@ import (
 	"testing"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
-	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
 )
-
-const (
-	user     = "bob"
-	password = "bob-pw-c0ffee-91"
-)
-
-func newClient(t *testing.T, reg *registrytest.Registry, creds auth.Credentials) *Client {
-	t.Helper()
-	c := New(Options{
-		Keychain:   auth.Keychain(auth.NewStatic(map[string]auth.Credentials{reg.Host: creds})),
-		MaxRetries: 0,
-		UserAgent:  "imageinfo-test",
-	})
-	t.Cleanup(c.Close)
-	return c
-}
-
-func mustParse(t *testing.T, s string) imageref.Reference {
-	t.Helper()
-	r, err := imageref.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 // TestClientSharesAuthentication: many concurrent reads of one repository
 // cost one ping and one token, and each read one manifest request.

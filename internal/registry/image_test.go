@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"maps"
 	"net/http"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/platform"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
 )
@@ -89,26 +87,6 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func anonymous(t *testing.T, reg *registrytest.Registry) *Client {
-	return newClient(t, reg, auth.Credentials{})
-}
-
-// wantClass checks err's class and text, and returns the *Error's fields
-// (a value, which no linter mistakes for an unchecked error).
-func wantClass(t *testing.T, err error, class Class, text ...string) Error {
-	t.Helper()
-	var e *Error
-	if !errors.As(err, &e) || e.Class != class {
-		t.Fatalf("got %v, want a %s error", err, class)
-	}
-	for _, s := range text {
-		if !strings.Contains(err.Error(), s) {
-			t.Errorf("error %q does not say %q", err, s)
-		}
-	}
-	return *e
 }
 
 func pf(t *testing.T, s string) *platform.Platform {

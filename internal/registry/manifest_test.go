@@ -1,17 +1,11 @@
 package registry
 
 import (
-	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
 	"strings"
 	"testing"
 )
-
-func sha(b string) string {
-	s := sha256.Sum256([]byte(b))
-	return "sha256:" + hex.EncodeToString(s[:])
-}
 
 func classOfErr(err error) Class {
 	if err == nil {

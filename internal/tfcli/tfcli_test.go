@@ -8,7 +8,8 @@ import (
 // Both CLIs must find the local build: Terraform resolves
 // "imageinfo/imageinfo" on registry.terraform.io, OpenTofu on
 // registry.opentofu.org, and a dev_overrides entry for one host does nothing
-// for the other (the OpenTofu failure of issue 15).
+// for the other: OpenTofu would look for the provider in its registry
+// instead of using the local build.
 func TestDevOverridesCoversBothHosts(t *testing.T) {
 	got := DevOverrides("/opt/my dir/bin")
 	want := `provider_installation {

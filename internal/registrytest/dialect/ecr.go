@@ -48,9 +48,8 @@ func ecrAccount(host string) string {
 //     Authorized" (https://github.com/mdlavin/copy-docker-image/issues/5).
 //   - Repository requests without or with wrong credentials: 401, the
 //     challenge and {"errors":[{"code":"DENIED","message":"Not
-//     Authorized"}]}. The JSON body is taken from ECR Public's transcripts
-//     and this project's FACTS.md; no transcript of private ECR's body was
-//     found.
+//     Authorized"}]}. The JSON body is taken from ECR Public's transcripts;
+//     no transcript of private ECR's body was found.
 //   - Expired password: 403 DENIED "Your authorization token has expired.
 //     Reauthenticate and try again." without a challenge
 //     (https://github.com/flipt-io/flipt/issues/3043,
@@ -67,12 +66,12 @@ func ecrAccount(host string) string {
 //     with UNSUPPORTED "Invalid parameter at 'maxResults' failed to satisfy
 //     constraint: 'Member must have value less than or equal to 1000'"
 //     (https://github.com/google/go-containerregistry/issues/681; the
-//     status is not shown there, 400 per FACTS.md). The answer is
+//     status is not shown there; the front answers 400). The answer is
 //     text/plain; charset=utf-8, pretty-printed, not in lexical order, and
 //     the Link is absolute with only an opaque last
 //     (https://github.com/deitch/docker_registry2/issues/34). A last the
-//     registry did not issue is refused: FACTS.md says so; the message is
-//     not shown anywhere, the front words it like the maxResults one.
+//     registry did not issue is refused; no transcript shows the message,
+//     so the front words it like the maxResults one.
 //   - Blobs: 307 to a presigned S3 URL (prod-<region>-starport-layer-bucket)
 //     that refuses an Authorization header with 400
 //     (https://github.com/open-policy-agent/opa/issues/6580,
