@@ -43,21 +43,28 @@ type Options struct {
 // HostOptions are the connection settings of one registry.
 type HostOptions struct {
 	// Insecure allows plain HTTP (after HTTPS has been tried, as Docker does
-	// for insecure registries).
+	// for insecure registries), to the registry and to the hosts it sends
+	// the client to. Without it, only a registry on loopback is spoken to
+	// over plain HTTP.
 	Insecure bool
-	// TLS, when set, replaces the default TLS settings for this registry:
-	// extra trusted CAs, client certificates, or skipping verification.
+	// TLS, when set, replaces the default TLS settings for requests to this
+	// host:port, and to no other: extra trusted CAs, client certificates,
+	// or skipping verification. A token realm elsewhere that needs them
+	// gets HostOptions of its own.
 	TLS *tls.Config
 }
 
 // Client resolves references. One Client serves every data source of a
 // provider instance, so that pings and tokens are reused across them.
 type Client struct {
-	opts        Options
-	defaultBase *base
-	hostBase    map[string]*base
-	// transports are the connection pools under the bases, for Close.
-	transports []*http.Transport
+	opts Options
+	// router holds the connection pools, one per TLS configuration, under
+	// both bases.
+	router *hostRouter
+	// defaultBase serves every registry but those marked insecure, which
+	// insecureBase serves: the one may speak plain HTTP to loopback only,
+	// the other anywhere.
+	defaultBase, insecureBase *base
 
 	// repos holds each repository's authenticated transport, made once by
 	// whichever caller comes first while the others wait for it.
@@ -77,21 +84,15 @@ func New(opts Options) *Client {
 	if opts.Keychain == nil {
 		opts.Keychain = authn.NewMultiKeychain()
 	}
-	c := &Client{opts: opts, hostBase: map[string]*base{}}
-	c.defaultBase = c.newBase(nil)
-	for host, h := range opts.Hosts {
-		if h.TLS != nil {
-			c.hostBase[host] = c.newBase(h.TLS)
-		}
-	}
+	c := &Client{opts: opts, router: newHostRouter(opts.Hosts)}
+	c.defaultBase = c.newBase(false)
+	c.insecureBase = c.newBase(true)
 	return c
 }
 
 // Close releases idle connections.
 func (c *Client) Close() {
-	for _, t := range c.transports {
-		t.CloseIdleConnections()
-	}
+	c.router.CloseIdleConnections()
 }
 
 func (c *Client) host(registry string) HostOptions { return c.opts.Hosts[registry] }
@@ -102,8 +103,8 @@ func (c *Client) repository(ref imageref.Reference) name.Repository {
 
 // base is the unauthenticated transport stack for a registry.
 func (c *Client) base(registry string) *base {
-	if b, ok := c.hostBase[registry]; ok {
-		return b
+	if c.host(registry).Insecure {
+		return c.insecureBase
 	}
 	return c.defaultBase
 }

@@ -78,6 +78,13 @@ type Error struct {
 	// TokenServer reports that the failing answer came from the token realm
 	// of a Bearer challenge rather than from the registry's own API.
 	TokenServer bool
+	// Host is the host[:port] of the request that failed, when known: the
+	// registry's own, or its token realm's, or a redirect target's.
+	Host string
+	// PlainHTTPRefused reports that plain HTTP was not tried: the registry
+	// is neither on loopback nor marked insecure, so it (and every host it
+	// sends the client to) is spoken to over HTTPS only.
+	PlainHTTPRefused bool
 	// RetryAfter is what a rate-limited registry asked us to wait, if it said.
 	RetryAfter time.Duration
 	// Credentials says which credentials were used, never what they are.
@@ -119,8 +126,27 @@ func classify(err error, base Error) *Error {
 		}
 		e.TokenServer = terr.Request != nil && !strings.HasPrefix(terr.Request.URL.Path, "/v2/")
 	}
+	e.Host = failedHost(err)
+	var plain *PlainHTTPError
+	e.PlainHTTPRefused = errors.As(err, &plain)
 	e.Err = presentable(err)
 	return &e
+}
+
+// failedHost is the host[:port] the failing request went to: the one that
+// answered, or the one it could not reach.
+func failedHost(err error) string {
+	var terr *transport.Error
+	if errors.As(err, &terr) && terr.Request != nil && terr.Request.URL != nil {
+		return terr.Request.URL.Host
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		if u, perr := url.Parse(uerr.URL); perr == nil {
+			return u.Host
+		}
+	}
+	return ""
 }
 
 // maxCauseLength bounds the text of an error shown to the user: registries
@@ -257,6 +283,14 @@ func classOf(err error) Class {
 	}
 	if c, ok := plainClass(err, afterTypes); ok {
 		return c
+	}
+	// Plain HTTP the guard refused, with nothing else to go by: the
+	// registry (or its realm) asked for what its settings do not allow.
+	// Last: go-containerregistry's ping joins this refusal with the
+	// failure of its HTTPS attempt, which is the one to report.
+	var plain *PlainHTTPError
+	if errors.As(err, &plain) {
+		return ClassMalformed
 	}
 	return ClassUnknown
 }

@@ -17,9 +17,12 @@ package registry
 //	  ▼
 //	oauthFallbackTransport                   refresh-token POST refused with 400/401/405 → reported as 404, so the GET is tried
 //	  ▼
-//	guardTransport (+ guardDial)             where a request may go, what a redirect may carry, how much is read
+//	guardTransport (+ guardDial)             where a request may go (plain HTTP included), what a redirect may carry,
+//	  │                                      how much is read
 //	  ▼
-//	http.Transport                           this package's own, per TLS configuration; never http.DefaultTransport
+//	hostRouter                               the TLS settings of the request's own host:port (hosts.go)
+//	  ▼
+//	http.Transport                           this package's own, one per TLS configuration; never http.DefaultTransport
 //
 // The order matters. The guard sits lowest so that nothing above it, nor
 // net/http following a redirect, can send a request it would refuse. Retries
@@ -31,12 +34,9 @@ package registry
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"io"
-	"net"
 	"net/http"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -51,26 +51,11 @@ type base struct {
 	pings *pingCache
 }
 
-// newBase assembles the stack drawn above over a transport of our own, with
-// tlsConfig (nil for the defaults).
-func (c *Client) newBase(tlsConfig *tls.Config) *base {
-	t := &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: (&net.Dialer{
-			Timeout:   30 * time.Second,
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   16,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		TLSClientConfig:       tlsConfig,
-	}
-	c.transports = append(c.transports, t)
-	var rt http.RoundTripper = newGuardTransport(t)
+// newBase assembles the stack drawn above over the client's host router.
+// insecure is for the registries marked insecure: the guard lets their
+// requests go over plain HTTP anywhere, not only to loopback.
+func (c *Client) newBase(insecure bool) *base {
+	var rt http.RoundTripper = &guardTransport{inner: c.router, plainAnywhere: insecure}
 	rt = &oauthFallbackTransport{inner: rt}
 	rt = &retryTransport{inner: rt, maxRetries: c.opts.MaxRetries}
 	pings := newPingCache(rt)

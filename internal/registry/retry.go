@@ -84,7 +84,8 @@ func retryable(ctx context.Context, resp *http.Response, err error) bool {
 	if err != nil {
 		// A destination the guard refused stays refused.
 		var refused *RefusedError
-		if errors.As(err, &refused) {
+		var plain *PlainHTTPError
+		if errors.As(err, &refused) || errors.As(err, &plain) {
 			return false
 		}
 		return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
