@@ -69,6 +69,9 @@ func adviceFor(e *registry.Error) (summary, advice string) {
 		}
 		return "Registry Rate Limit Reached", advice + "; authenticated requests usually get a higher limit. Raise max_retries to wait for it automatically within timeout."
 	case registry.ClassNetwork:
+		if e.TokenServer && e.StatusCode >= 500 {
+			return "Registry Token Server Error", tokenServerAdvice(e)
+		}
 		return "Registry Unreachable", "Check the address and port, DNS, proxy settings (HTTPS_PROXY, NO_PROXY) and firewalls. A registry that " +
 			"serves plain HTTP needs insecure = true in its registry block."
 	case registry.ClassTimeout:
@@ -128,6 +131,18 @@ func tlsAdvice(e *registry.Error) string {
 	return "The registry's TLS certificate could not be verified or the TLS handshake failed. For a private CA, set " +
 		"ca_cert_pem in its registry block; for a registry that requires a client certificate, client_cert_pem and " +
 		"client_key_pem; for a registry that serves plain HTTP, insecure = true."
+}
+
+// tokenServerAdvice is for a token server that answered with a server error:
+// it was reached, so the network is not the cause.
+func tokenServerAdvice(e *registry.Error) string {
+	where := "The registry's token server"
+	if e.Host != "" {
+		where = fmt.Sprintf("The token server of %q (%s)", e.Registry, e.Host)
+	}
+	return where + " answered with a server error, also when the request was tried again, so no token could be obtained: " +
+		"it was reached, and is failing. Try again later, or raise max_retries to keep trying within timeout; if it persists, " +
+		"check the registry's status."
 }
 
 func credentialsAdvice(e *registry.Error) string {

@@ -153,7 +153,7 @@ func TestRegistryDiagnosticOmitsSecrets(t *testing.T) {
 
 // TestSecurityAdvice: a TLS failure at another host than the registry names
 // that host and the block that trusts it; plain HTTP not tried says how to
-// allow it.
+// allow it; a token server's 5xx is not called unreachable.
 func TestSecurityAdvice(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
@@ -168,6 +168,10 @@ func TestSecurityAdvice(t *testing.T) {
 			"Registry TLS Error", []string{"ca_cert_pem in its registry block"}, []string{"token server"}},
 		{"plain HTTP not tried", &registry.Error{Class: registry.ClassTLS, Registry: "10.9.9.9:5000", Host: "10.9.9.9:5000", PlainHTTPRefused: true},
 			"Registry TLS Error", []string{"Plain HTTP was not tried", "insecure = true", `"10.9.9.9:5000"`}, nil},
+		{"token server 503", &registry.Error{Class: registry.ClassNetwork, Registry: "r.example", Host: "auth.example", TokenServer: true, StatusCode: 503},
+			"Registry Token Server Error", []string{"auth.example", "max_retries"}, []string{"DNS", "firewall"}},
+		{"registry 503", &registry.Error{Class: registry.ClassNetwork, Registry: "r.example", StatusCode: 503},
+			"Registry Unreachable", []string{"DNS"}, nil},
 	} {
 		tt.err.Err = errors.New("cause")
 		summary, advice := classAdvice(tt.err)

@@ -13,7 +13,8 @@ package registry
 //	  ▼
 //	pingCache                                one GET /v2/ per scheme and host, shared by every repository
 //	  ▼
-//	retryTransport                           429, 5xx and network errors, honouring Retry-After inside the deadline
+//	retryTransport                           GET, HEAD and refresh-token POST: 429, 5xx and network errors, honouring
+//	  │                                      Retry-After inside the deadline
 //	  ▼
 //	oauthFallbackTransport                   refresh-token POST refused with 400/401/405 → reported as 404, so the GET is tried
 //	  ▼
