@@ -41,6 +41,9 @@ func registryDiagnostic(err error) diag.Diagnostic {
 // and says so when plain HTTP was not tried.
 func classAdvice(e *registry.Error) (summary, advice string) {
 	summary, advice = adviceFor(e)
+	if msg, ok := ecrPullThroughAdvice(e); ok {
+		advice += " " + msg
+	}
 	if e.PlainHTTPRefused {
 		advice += fmt.Sprintf(" Plain HTTP was not tried: without insecure = true in its registry block, a registry that is not "+
 			"on loopback is spoken to over HTTPS only. Set it only if %q serves plain HTTP on a network you trust: credentials "+

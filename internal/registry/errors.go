@@ -75,6 +75,10 @@ type Error struct {
 	StatusCode int
 	// Codes are the registry's error codes (MANIFEST_UNKNOWN, DENIED, …).
 	Codes []string
+	// Messages are the messages of those errors, control characters
+	// replaced and each cut to maxMessageLength: what a registry says in
+	// words (ECR names the IAM action it denied).
+	Messages []string
 	// TokenServer reports that the failing answer came from the token realm
 	// of a Bearer challenge rather than from the registry's own API.
 	TokenServer bool
@@ -123,6 +127,9 @@ func classify(err error, base Error) *Error {
 		e.StatusCode = terr.StatusCode
 		for _, d := range terr.Errors {
 			e.Codes = append(e.Codes, string(d.Code))
+			if d.Message != "" {
+				e.Messages = append(e.Messages, cut(printable(d.Message), maxMessageLength))
+			}
 		}
 		e.TokenServer = terr.Request != nil && !strings.HasPrefix(terr.Request.URL.Path, "/v2/")
 	}
@@ -183,17 +190,29 @@ func presentable(err error) error {
 		msg, changed = clean, true
 	}
 	if len(msg) > maxCauseLength {
-		cut := maxCauseLength
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = fmt.Sprintf("%s… (%d more bytes not shown)", msg[:cut], len(msg)-cut)
+		msg = cut(msg, maxCauseLength)
 		changed = true
 	}
 	if !changed {
 		return err
 	}
 	return &presentedError{err: err, msg: msg}
+}
+
+// maxMessageLength bounds each registry error message kept as a fact.
+const maxMessageLength = 512
+
+// cut shortens s to at most n bytes, on a rune boundary, saying how much
+// was left out.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	at := n
+	for at > 0 && !utf8.RuneStart(s[at]) {
+		at--
+	}
+	return fmt.Sprintf("%s… (%d more bytes not shown)", s[:at], len(s)-at)
 }
 
 // printable replaces invalid UTF-8 and control characters other than

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -120,5 +121,22 @@ func TestErrorString(t *testing.T) {
 	e.Identifier = "sha256:abc"
 	if got, want := e.Error(), "ghcr.io/o/app@sha256:abc: not found: boom"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestClassifyKeepsMessages: the registry's error messages are kept as
+// facts, printable and cut short.
+func TestClassifyKeepsMessages(t *testing.T) {
+	long := strings.Repeat("é", maxMessageLength)
+	e := classify(&transport.Error{StatusCode: 403, Errors: []transport.Diagnostic{
+		{Code: transport.DeniedErrorCode, Message: "not authorized to perform: ecr:BatchImportUpstreamImage\x1b[2J"},
+		{Code: transport.DeniedErrorCode, Message: long},
+		{Code: transport.DeniedErrorCode},
+	}}, Error{})
+	if len(e.Messages) != 2 || e.Messages[0] != "not authorized to perform: ecr:BatchImportUpstreamImage\uFFFD[2J" {
+		t.Fatalf("messages %q", e.Messages)
+	}
+	if len(e.Messages[1]) > maxMessageLength+40 || !strings.Contains(e.Messages[1], "more bytes not shown") {
+		t.Errorf("a long message kept as %d bytes: %q", len(e.Messages[1]), e.Messages[1][len(e.Messages[1])-40:])
 	}
 }
