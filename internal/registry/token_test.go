@@ -204,3 +204,24 @@ func TestRealmOf(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessTokenPreferred: a token server that answers with both token and
+// access_token, different, is taken at its access_token (OAuth2's field,
+// what go-containerregistry and Docker use); the other is never sent.
+func TestAccessTokenPreferred(t *testing.T) {
+	ctx := context.Background()
+	const decoy = "decoy-token-never-sent"
+	reg, _ := realmOrigin(t, registrytest.Options{Users: map[string]string{user: password}}, func(r *registrytest.Registry) http.Handler {
+		return registrytest.TokenProxy(t, r, func(m map[string]any) { m["token"] = decoy }, nil)
+	})
+	if _, err := reg.PushImage(ctx, "team/app:1"); err != nil {
+		t.Fatal(err)
+	}
+	c := tokenClient(t, reg, nil)
+	if _, err := c.Manifest(ctx, mustParse(t, reg.Host+"/team/app:1")); err != nil {
+		t.Fatal(err)
+	}
+	if reg.Requests.SawSecret(decoy) {
+		t.Error("the token field was sent, not access_token")
+	}
+}
