@@ -348,6 +348,9 @@ var plainErrors = []struct {
 	// failed in TLS (a handshake the registry broke off, such as for a
 	// missing client certificate).
 	{"HTTP request to an HTTPS server", ClassTLS, beforeTypes},
+	// net/http: an HTTPS request answered in plain HTTP. The registry (or
+	// what listens at its address) speaks plain HTTP: no TLS to be had.
+	{"server gave HTTP response to HTTPS client", ClassTLS, beforeTypes},
 	// transport/ping.go joins the failures of both schemes into one text.
 	{"connection refused", ClassNetwork, afterTypes},
 	{"no such host", ClassNetwork, afterTypes},

@@ -81,16 +81,17 @@ func TestClassify(t *testing.T) {
 // arrives: inside a *url.Error where ggcr's transport puts it.
 func TestPlainErrors(t *testing.T) {
 	texts := map[string]string{
-		"invalid realm in www-authenticate": `invalid realm in www-authenticate: realm host "10.0.0.1" is a private or link-local address`,
-		"refusing token-server redirect":    `refusing token-server redirect to "http://x/": realm scheme "http" not allowed`,
-		"malformed www-authenticate":        `malformed www-authenticate, missing realm: map[]`,
-		noTokenMarker:                       noTokenMarker + ":\n{}",
-		"byte limit":                        "body exceeds 1048576 byte limit",
-		"HTTP request to an HTTPS server":   "GET http://r/v2/: unexpected status code 400 Bad Request: Client sent an HTTP request to an HTTPS server.",
-		"connection refused":                "Get \"https://r/v2/\": dial tcp: connect: connection refused; Get \"http://r/v2/\": connection refused",
-		"no such host":                      "lookup r: no such host",
-		"connection reset":                  "read: connection reset by peer",
-		"EOF":                               "Get \"https://r/v2/\": EOF",
+		"invalid realm in www-authenticate":         `invalid realm in www-authenticate: realm host "10.0.0.1" is a private or link-local address`,
+		"refusing token-server redirect":            `refusing token-server redirect to "http://x/": realm scheme "http" not allowed`,
+		"malformed www-authenticate":                `malformed www-authenticate, missing realm: map[]`,
+		noTokenMarker:                               noTokenMarker + ":\n{}",
+		"byte limit":                                "body exceeds 1048576 byte limit",
+		"HTTP request to an HTTPS server":           "GET http://r/v2/: unexpected status code 400 Bad Request: Client sent an HTTP request to an HTTPS server.",
+		"server gave HTTP response to HTTPS client": "http: server gave HTTP response to HTTPS client",
+		"connection refused":                        "Get \"https://r/v2/\": dial tcp: connect: connection refused; Get \"http://r/v2/\": connection refused",
+		"no such host":                              "lookup r: no such host",
+		"connection reset":                          "read: connection reset by peer",
+		"EOF":                                       "Get \"https://r/v2/\": EOF",
 	}
 	if len(texts) != len(plainErrors) {
 		t.Fatalf("%d rows in plainErrors, %d tested: give every row a text", len(plainErrors), len(texts))
