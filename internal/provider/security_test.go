@@ -121,6 +121,7 @@ type securityCase struct {
 	systemRoots                  *registrytest.Registry
 	privateRealms, realmRedirect map[string]*registrytest.Registry
 	catcher                      *registrytest.Origin
+	realmHosts                   map[string]bool // the catcher's names at private addresses
 	// Tokens (items 3 and 4).
 	expiring pushed
 	expReg   *registrytest.Registry
@@ -235,18 +236,24 @@ func newSecurityCase(t *testing.T, proxy *registrytest.ConnectProxy, system *reg
 	s.reading["tls_systemroots"] = system.Host + "/tls/systemroots:1"
 
 	// Item 7: realms at loopback, private and unspecified addresses, and a
-	// token server that redirects to such addresses, are refused. Should a
-	// protection break, the catcher (directly, or through the proxy) would
-	// record what it was sent.
-	s.catcher = registrytest.NewOrigin(t, registrytest.OriginOptions{}, registrytest.Serve(http.StatusOK, http.Header{"Content-Type": {"application/json"}}, []byte(`{"token":"caught"}`)))
+	// token server that redirects to such addresses, are refused. They are
+	// HTTPS, so that only the realm rule stands in the way (the guard
+	// refuses plain HTTP to them anyway). Should it break, the catcher
+	// (with a certificate the system trusts, for 127.0.0.1) records what it
+	// was sent, and the proxy, through which every other address would be
+	// reached, records that it was asked.
+	s.catcher = registrytest.NewOrigin(t, registrytest.OriginOptions{TLSFrom: system},
+		registrytest.Serve(http.StatusOK, http.Header{"Content-Type": {"application/json"}}, []byte(`{"token":"caught"}`)))
 	catchPort := port(s.catcher.Host)
+	s.realmHosts = map[string]bool{}
 	for _, name := range []string{"10.9.9.20:" + catchPort, "10.9.9.21:" + catchPort, "0.0.0.0:" + catchPort, "[::]:" + catchPort} {
 		s.route(name, s.catcher.Host)
+		s.realmHosts[name] = true
 	}
 	s.privateRealms = map[string]*registrytest.Registry{}
 	for name, realm := range map[string]string{
-		"loopback": "http://127.0.0.1:" + catchPort + "/token", "private": "http://10.9.9.20:" + catchPort + "/token",
-		"unspecified4": "http://0.0.0.0:" + catchPort + "/token", "unspecified6": "http://[::]:" + catchPort + "/token",
+		"loopback": "https://127.0.0.1:" + catchPort + "/token", "private": "https://10.9.9.20:" + catchPort + "/token",
+		"unspecified4": "https://0.0.0.0:" + catchPort + "/token", "unspecified6": "https://[::]:" + catchPort + "/token",
 	} {
 		reg := registrytest.New(t, registrytest.Options{Auth: registrytest.AuthToken, Users: users(secPass),
 			Wrap: registrytest.RewriteChallenge(registrytest.RealmTo(realm))})
@@ -256,9 +263,9 @@ func newSecurityCase(t *testing.T, proxy *registrytest.ConnectProxy, system *reg
 		s.failing["realm_"+name] = reg.Host + "/realm/" + name + ":1"
 	}
 	redirector := registrytest.NewOrigin(t, registrytest.OriginOptions{Name: "localhost"}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		to := "http://10.9.9.21:" + catchPort + "/token?"
+		to := "https://10.9.9.21:" + catchPort + "/token?"
 		if strings.HasPrefix(r.URL.Path, "/loopback/") {
-			to = "http://127.0.0.1:" + catchPort + "/token?"
+			to = "https://127.0.0.1:" + catchPort + "/token?"
 		}
 		http.Redirect(w, r, to+r.URL.RawQuery, http.StatusTemporaryRedirect)
 	}))
@@ -381,8 +388,13 @@ func (s *securityCase) check(t *testing.T) {
 	if n := len(s.plainPrivate.Requests.All()); n != 0 {
 		t.Errorf("the plain-HTTP registry without insecure received %d requests", n)
 	}
-	if n := len(s.catcher.Requests.All()); n != 0 {
-		t.Errorf("a realm at a private address, or a token server's redirect there, received %d requests", n)
+	for _, r := range s.catcher.Requests.All() {
+		t.Errorf("a realm at a private address, or a token server's redirect there, received a request for %s (credentials: %v)", r.RawQuery, r.HasAuthorization)
+	}
+	for _, target := range s.proxy.Targets() {
+		if s.realmHosts[target] {
+			t.Errorf("a realm at a private address, or a token server's redirect there, was asked for: %s", target)
+		}
 	}
 	for _, sec := range s.secrets.All() {
 		if s.catcher.Requests.SawSecret(sec) {
