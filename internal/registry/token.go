@@ -213,10 +213,3 @@ type answerWith struct{ header http.Header }
 func (a answerWith) RoundTrip(req *http.Request) (*http.Response, error) {
 	return (&pingAnswer{status: http.StatusUnauthorized, header: a.header}).response(req), nil
 }
-
-// CloseIdleConnections passes Client.Close through to the transport below.
-func (w *tokenWatch) CloseIdleConnections() {
-	if ci, ok := w.inner.(interface{ CloseIdleConnections() }); ok {
-		ci.CloseIdleConnections()
-	}
-}

@@ -24,19 +24,16 @@ var clockStart = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 func (f *fakeClock) now() time.Time          { return clockStart.Add(time.Duration(f.offset.Load())) }
 func (f *fakeClock) advance(d time.Duration) { f.offset.Add(int64(d)) }
 
-// readConcurrently reads ref n times at once, each read a manifest and its
-// config.
-func readConcurrently(t *testing.T, c *Client, ref string, n int) {
+// concurrently runs read n times at once and fails the test on an error.
+func concurrently(t *testing.T, n int, read func() error) {
 	t.Helper()
-	r := mustParse(t, ref)
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := c.Resolve(context.Background(), r, nil)
-			errs <- err
+			errs <- read()
 		}()
 	}
 	wg.Wait()
@@ -46,6 +43,17 @@ func readConcurrently(t *testing.T, c *Client, ref string, n int) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// readConcurrently reads ref n times at once, each read a manifest and its
+// config.
+func readConcurrently(t *testing.T, c *Client, ref string, n int) {
+	t.Helper()
+	r := mustParse(t, ref)
+	concurrently(t, n, func() error {
+		_, err := c.Resolve(context.Background(), r, nil)
+		return err
+	})
 }
 
 func tokenClient(t *testing.T, reg *registrytest.Registry, clock *fakeClock) *Client {
