@@ -208,17 +208,17 @@ func newSecurityCase(t *testing.T, proxy *registrytest.ConnectProxy, system *reg
 	// with a certificate from the registry's own CA, which the system does
 	// not trust: a block with skip_tls_verify, or with that CA, fails there
 	// until the realm's host has a block of its own.
-	realmOf := func(reg **registrytest.Registry, tlsFrom func() *registrytest.Registry) (*registrytest.Registry, *registrytest.Origin) {
+	realmOf := func(reg **registrytest.Registry, tlsFrom func() *registrytest.Registry) *registrytest.Origin {
 		var realm *registrytest.Origin
 		r := registrytest.New(t, registrytest.Options{TLS: true, Auth: registrytest.AuthToken, Users: users(secPass), Wrap: realmAt(&realm)})
 		*reg = r
 		realm = registrytest.NewOrigin(t, registrytest.OriginOptions{Name: "localhost", TLSFrom: tlsFrom()}, registrytest.TokenProxy(t, r, nil, secrets))
-		return r, realm
+		return realm
 	}
-	_, s.skipRealm = realmOf(&s.skipTLS, func() *registrytest.Registry { return s.skipTLS })
+	s.skipRealm = realmOf(&s.skipTLS, func() *registrytest.Registry { return s.skipTLS })
 	push(t, s.skipTLS, "tls/skip:1")
 	s.blocks["tls/skip"] = append([]string{"address", q(s.skipTLS.Host), "skip_tls_verify", "true"}, creds(secPass)...)
-	_, s.ownRealm = realmOf(&s.ownCA, func() *registrytest.Registry { return s.ownCA })
+	s.ownRealm = realmOf(&s.ownCA, func() *registrytest.Registry { return s.ownCA })
 	push(t, s.ownCA, "tls/own:1")
 	s.blocks["tls/own"] = append([]string{"address", q(s.ownCA.Host), "ca_cert_pem", heredoc(strings.TrimSpace(string(s.ownCA.CAPEM)))}, creds(secPass)...)
 	for name, ref := range map[string]string{"tls_skip": s.skipTLS.Host + "/tls/skip:1", "tls_own": s.ownCA.Host + "/tls/own:1"} {

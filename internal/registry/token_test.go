@@ -182,7 +182,7 @@ func TestChangedRealmLogged(t *testing.T) {
 	}
 	var notes []map[string]any
 	for _, e := range entries {
-		if strings.Contains(e["@message"].(string), "another token realm") {
+		if msg, _ := e["@message"].(string); strings.Contains(msg, "another token realm") {
 			notes = append(notes, e)
 		}
 	}
