@@ -75,3 +75,29 @@ func (m *Map[K, V]) Lookup(key K) (value V, ok bool) {
 		return value, false
 	}
 }
+
+// Forget drops the value kept for key when stale says it is the one to
+// drop, so that the next Get computes it again: a value that was good once
+// (an authenticated transport) and has gone stale (its token expired). Many
+// callers that found the same stale value may each call Forget with it:
+// only the first drops it, and a value computed since, or a computation in
+// flight, is left alone, so that they all share the one that replaces it.
+// It reports whether it dropped anything.
+func (m *Map[K, V]) Forget(key K, stale func(V) bool) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.entries[key]
+	if !ok {
+		return false
+	}
+	select {
+	case <-e.done:
+	default:
+		return false
+	}
+	if e.err != nil || !stale(e.value) {
+		return false
+	}
+	delete(m.entries, key)
+	return true
+}

@@ -80,3 +80,62 @@ func TestFailuresForgottenOrKept(t *testing.T) {
 		}
 	}
 }
+
+// TestForgetOnlyTheStaleValue: callers that found one stale value and each
+// forget it cause one computation of its replacement, which they all share;
+// a value computed since, or a computation in flight, is not forgotten.
+func TestForgetOnlyTheStaleValue(t *testing.T) {
+	var m Map[string, *int]
+	one, two := 1, 2
+	if v, _ := m.Get("a", func() (*int, error) { return &one, nil }); v != &one {
+		t.Fatal("first value not kept")
+	}
+	var calls atomic.Int64
+	var wg sync.WaitGroup
+	got := make([]*int, 20)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.Forget("a", func(v *int) bool { return v == &one })
+			got[i], _ = m.Get("a", func() (*int, error) {
+				calls.Add(1)
+				return &two, nil
+			})
+		}()
+	}
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Errorf("the replacement was computed %d times, want 1", n)
+	}
+	for i, v := range got {
+		if v != &two {
+			t.Errorf("caller %d got %v, want the replacement", i, v)
+		}
+	}
+	if m.Forget("a", func(v *int) bool { return v == &one }) {
+		t.Error("the replacement was forgotten for the stale value")
+	}
+	if m.Forget("missing", func(*int) bool { return true }) {
+		t.Error("a key never computed was forgotten")
+	}
+
+	// A computation in flight is left alone.
+	release := make(chan struct{})
+	started := make(chan struct{})
+	go func() {
+		_, _ = m.Get("b", func() (*int, error) {
+			close(started)
+			<-release
+			return &one, nil
+		})
+	}()
+	<-started
+	if m.Forget("b", func(*int) bool { return true }) {
+		t.Error("a computation in flight was forgotten")
+	}
+	close(release)
+	if v, _ := m.Get("b", func() (*int, error) { return &two, nil }); v != &one {
+		t.Error("the computation in flight was not the one kept")
+	}
+}

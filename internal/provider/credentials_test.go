@@ -175,6 +175,9 @@ func TestAccCredentials_Precedence(t *testing.T) {
 	reg := privateRegistry(t, registrytest.Options{TLS: true})
 	ca := heredoc(strings.TrimSpace(string(reg.CAPEM)))
 	data := manifestConfig(map[string]string{"app": reg.Host + "/team/app:1"})
+	// The token server is another host (localhost, another port) with a
+	// certificate from the same CA: it gets a block with only that CA too.
+	realm := caBlock(reg, reg.TokenHost())
 	withDocker := func(password string) func() {
 		return func() {
 			dockerConfig(t, map[string]any{"auths": map[string]any{reg.Host: map[string]string{"auth": basicAuth(testUser, password)}}})
@@ -186,30 +189,30 @@ func TestAccCredentials_Precedence(t *testing.T) {
 			{
 				// Block right, Docker config wrong: the block is used.
 				PreConfig:         withDocker("wrong"),
-				Config:            providerConfig("", registryBlock("address", q(reg.Host), "ca_cert_pem", ca, "username", q(testUser), "password", q(testPassword))) + data,
+				Config:            providerConfig("", registryBlock("address", q(reg.Host), "ca_cert_pem", ca, "username", q(testUser), "password", q(testPassword)), realm) + data,
 				ConfigStateChecks: readOK("app"),
 			},
 			{
 				// Block wrong, Docker config right: still the block, and its failure is reported.
 				PreConfig:   withDocker(testPassword),
-				Config:      providerConfig("", registryBlock("address", q(reg.Host), "ca_cert_pem", ca, "username", q(testUser), "password", q("wrong"))) + data,
+				Config:      providerConfig("", registryBlock("address", q(reg.Host), "ca_cert_pem", ca, "username", q(testUser), "password", q("wrong")), realm) + data,
 				ExpectError: regexp.MustCompile(`(?s)Registry Authentication Failed.*username/password from the provider's\s+registry block`),
 			},
 			{
 				// A block with only TLS settings: the Docker config gives the credentials.
 				PreConfig:         withDocker(testPassword),
-				Config:            providerConfig("", registryBlock("address", q(reg.Host), "ca_cert_pem", ca)) + data,
+				Config:            providerConfig("", registryBlock("address", q(reg.Host), "ca_cert_pem", ca), realm) + data,
 				ConfigStateChecks: readOK("app"),
 			},
 			{
 				// The Docker config's credentials are refused: the diagnostic says where they came from.
 				PreConfig:   withDocker("wrong"),
-				Config:      providerConfig("", registryBlock("address", q(reg.Host), "ca_cert_pem", ca)) + data,
+				Config:      providerConfig("", registryBlock("address", q(reg.Host), "ca_cert_pem", ca), realm) + data,
 				ExpectError: regexp.MustCompile(`(?s)Registry Authentication Failed.*auths in the Docker\s+config`),
 			},
 			{
 				PreConfig:   func() { dockerConfig(t, map[string]any{}) },
-				Config:      providerConfig("", registryBlock("address", q(reg.Host), "ca_cert_pem", ca)) + data,
+				Config:      providerConfig("", registryBlock("address", q(reg.Host), "ca_cert_pem", ca), realm) + data,
 				ExpectError: regexp.MustCompile(`(?s)Registry Authentication Failed.*No credentials were configured`),
 			},
 		},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 )
 
@@ -36,8 +37,23 @@ func registryDiagnostic(err error) diag.Diagnostic {
 	return diag.NewErrorDiagnostic(summary, detail)
 }
 
-// classAdvice gives the summary of a failure class and what to do about it.
+// classAdvice gives the summary of a failure class and what to do about it,
+// and says so when plain HTTP was not tried.
 func classAdvice(e *registry.Error) (summary, advice string) {
+	summary, advice = adviceFor(e)
+	if msg, ok := ecrPullThroughAdvice(e); ok {
+		advice += " " + msg
+	}
+	if e.PlainHTTPRefused {
+		advice += fmt.Sprintf(" Plain HTTP was not tried: without insecure = true in its registry block, a registry that is not "+
+			"on loopback is spoken to over HTTPS only. Set it only if %q serves plain HTTP on a network you trust: credentials "+
+			"then travel unencrypted.", e.Registry)
+	}
+	return summary, advice
+}
+
+// adviceFor gives the summary of a failure class and what to do about it.
+func adviceFor(e *registry.Error) (summary, advice string) {
 	switch e.Class {
 	case registry.ClassNotFound:
 		return "Image Not Found", "Check the spelling of the reference and that the tag or digest exists. Some registries also answer " +
@@ -56,15 +72,16 @@ func classAdvice(e *registry.Error) (summary, advice string) {
 		}
 		return "Registry Rate Limit Reached", advice + "; authenticated requests usually get a higher limit. Raise max_retries to wait for it automatically within timeout."
 	case registry.ClassNetwork:
+		if e.TokenServer && e.StatusCode >= 500 {
+			return "Registry Token Server Error", tokenServerAdvice(e)
+		}
 		return "Registry Unreachable", "Check the address and port, DNS, proxy settings (HTTPS_PROXY, NO_PROXY) and firewalls. A registry that " +
 			"serves plain HTTP needs insecure = true in its registry block."
 	case registry.ClassTimeout:
 		return "Registry Request Timed Out", "The registry did not answer within the provider's timeout. Check that it is reachable, or raise timeout " +
 			"in the provider configuration."
 	case registry.ClassTLS:
-		return "Registry TLS Error", "The registry's TLS certificate could not be verified or the TLS handshake failed. For a private CA, set " +
-			"ca_cert_pem in its registry block; for a registry that requires a client certificate, client_cert_pem and " +
-			"client_key_pem; for a registry that serves plain HTTP, insecure = true."
+		return "Registry TLS Error", tlsAdvice(e)
 	case registry.ClassDigestMismatch:
 		return "Manifest Digest Mismatch", "The content served does not match its digest, so it was not used. A proxy or cache between you and the " +
 			"registry may be altering responses, or the registry is misbehaving; report it to the registry's operator."
@@ -100,6 +117,35 @@ func unauthorizedAdvice(e *registry.Error) string {
 		return fmt.Sprintf("The registry refused the %s. Check them, and that they have not expired or been revoked.", e.Credentials.Source)
 	}
 	return "The registry refused the credentials. Check them, and that they have not expired or been revoked."
+}
+
+// tlsAdvice says what to change for a failed TLS handshake: at the registry
+// itself, its settings; at another host it sent the request to (its token
+// realm, a redirect target), a registry block of that host's own, because a
+// block's TLS settings apply to its own host and port only.
+func tlsAdvice(e *registry.Error) string {
+	if e.Host != "" && imageref.CanonicalRegistry(e.Host) != e.Registry {
+		return fmt.Sprintf("The TLS failure was at %s, where %q sent the request (its token server or a redirect target), not at the "+
+			"registry itself. A registry block's TLS settings apply to its own host and port only; every other host is verified "+
+			"against the system's trusted CAs. If %s uses a private CA, add a registry block for it with that CA:\n\n"+
+			"  registry {\n    address     = %q\n    ca_cert_pem = file(\"<CA of %s>.pem\")\n  }",
+			e.Host, e.Registry, e.Host, e.Host, e.Host)
+	}
+	return "The registry's TLS certificate could not be verified or the TLS handshake failed. For a private CA, set " +
+		"ca_cert_pem in its registry block; for a registry that requires a client certificate, client_cert_pem and " +
+		"client_key_pem; for a registry that serves plain HTTP, insecure = true."
+}
+
+// tokenServerAdvice is for a token server that answered with a server error:
+// it was reached, so the network is not the cause.
+func tokenServerAdvice(e *registry.Error) string {
+	where := "The registry's token server"
+	if e.Host != "" {
+		where = fmt.Sprintf("The token server of %q (%s)", e.Registry, e.Host)
+	}
+	return where + " answered with a server error, also when the request was tried again, so no token could be obtained: " +
+		"it was reached, and is failing. Try again later, or raise max_retries to keep trying within timeout; if it persists, " +
+		"check the registry's status."
 }
 
 func credentialsAdvice(e *registry.Error) string {

@@ -150,3 +150,43 @@ func TestRegistryDiagnosticOmitsSecrets(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestSecurityAdvice: a TLS failure at another host than the registry names
+// that host and the block that trusts it; plain HTTP not tried says how to
+// allow it; a token server's 5xx is not called unreachable.
+func TestSecurityAdvice(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		err     *registry.Error
+		summary string
+		want    []string
+		absent  []string
+	}{
+		{"TLS at the realm", &registry.Error{Class: registry.ClassTLS, Registry: "127.0.0.1:5000", Host: "auth.example:8443"},
+			"Registry TLS Error", []string{"auth.example:8443", `address     = "auth.example:8443"`, "ca_cert_pem", "own host and port only"}, nil},
+		{"TLS at the registry", &registry.Error{Class: registry.ClassTLS, Registry: "docker.io", Host: "index.docker.io"},
+			"Registry TLS Error", []string{"ca_cert_pem in its registry block"}, []string{"token server"}},
+		{"plain HTTP not tried", &registry.Error{Class: registry.ClassTLS, Registry: "10.9.9.9:5000", Host: "10.9.9.9:5000", PlainHTTPRefused: true},
+			"Registry TLS Error", []string{"Plain HTTP was not tried", "insecure = true", `"10.9.9.9:5000"`}, nil},
+		{"token server 503", &registry.Error{Class: registry.ClassNetwork, Registry: "r.example", Host: "auth.example", TokenServer: true, StatusCode: 503},
+			"Registry Token Server Error", []string{"auth.example", "max_retries"}, []string{"DNS", "firewall"}},
+		{"registry 503", &registry.Error{Class: registry.ClassNetwork, Registry: "r.example", StatusCode: 503},
+			"Registry Unreachable", []string{"DNS"}, nil},
+	} {
+		tt.err.Err = errors.New("cause")
+		summary, advice := classAdvice(tt.err)
+		if summary != tt.summary {
+			t.Errorf("%s: summary %q, want %q", tt.name, summary, tt.summary)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(advice, w) {
+				t.Errorf("%s: advice %q does not mention %q", tt.name, advice, w)
+			}
+		}
+		for _, a := range tt.absent {
+			if strings.Contains(advice, a) {
+				t.Errorf("%s: advice %q mentions %q", tt.name, advice, a)
+			}
+		}
+	}
+}

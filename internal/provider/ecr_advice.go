@@ -1,8 +1,8 @@
 package provider
 
 // What to do about ECR: the advice for a registry that refused credentials
-// with ECR's challenge, for a failed GetAuthorizationToken, and for an ecr
-// block that cannot work. The ecr package reports the facts (the challenge,
+// with ECR's challenge, for a failed GetAuthorizationToken, for a first pull
+// through a pull-through cache rule, and for an ecr block that cannot work. The ecr package reports the facts (the challenge,
 // the AWS operation and code, the setting at fault); the sentences, and the
 // HCL shown to the user, are written here.
 
@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/validators"
 )
 
@@ -123,4 +124,50 @@ func ecrConfigAdvice(err error) string {
 		fix = fmt.Sprintf("Give the registry host only, e.g. %q.", ce.Value)
 	}
 	return validators.Capitalize(ce.Problem) + ". " + fix
+}
+
+// ecrPullThroughAdvice explains a not-found or denied answer of an ECR
+// registry in terms of pull-through cache rules, when the repository is
+// under one of their usual prefixes or the registry's message is about one:
+// the first pull of an image through a rule imports it, and creates its
+// repository, which pull access alone does not allow. ok is false when
+// there is nothing pull-through-specific to say.
+func ecrPullThroughAdvice(e *registry.Error) (msg string, ok bool) {
+	h, isECR := ecr.ParseHost(e.Registry)
+	if !isECR || (e.Class != registry.ClassNotFound && e.Class != registry.ClassDenied) {
+		return "", false
+	}
+	prefix, byPrefix := ecr.PullThroughPrefix(e.Repository)
+	permission, saidSo := "", false
+	for _, m := range e.Messages {
+		if ecr.MentionsPullThrough(m) {
+			saidSo = true
+			if p := ecr.MissingPermission(m); p != "" {
+				permission = p
+			}
+		}
+	}
+	if !byPrefix && !saidSo {
+		return "", false
+	}
+	var b strings.Builder
+	switch {
+	case permission != "":
+		fmt.Fprintf(&b, "The registry says the credentials lack %s, which a pull through an ECR pull-through cache rule needs. ", permission)
+	case byPrefix:
+		fmt.Fprintf(&b, "%q is under %q, the usual prefix of an ECR pull-through cache rule. ", e.Repository, prefix+"/")
+	default:
+		b.WriteString("The registry's answer is about an ECR pull-through cache rule. ")
+	}
+	b.WriteString("The first pull of an image through such a rule imports it from the upstream registry, so besides " +
+		"ecr:BatchGetImage and ecr:GetDownloadUrlForLayer the credentials need ecr:BatchImportUpstreamImage, and " +
+		"ecr:CreateRepository while the repository does not exist yet (in an IAM policy or the registry's permissions policy). ")
+	if byPrefix {
+		fmt.Fprintf(&b, "Check also that registry %s has a pull-through cache rule for the prefix %q in %s, ", h.RegistryID, prefix, h.Region)
+	} else {
+		fmt.Fprintf(&b, "Check also the pull-through cache rule of registry %s in %s, ", h.RegistryID, h.Region)
+	}
+	b.WriteString("that its upstream credentials (a Secrets Manager secret, for upstreams that require one) are valid, and " +
+		"that the image exists upstream under that name.")
+	return b.String(), true
 }

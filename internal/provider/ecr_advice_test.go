@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 )
 
 // TestECRChallengeAdvice proves the ecr advice is given exactly when ECR
@@ -115,5 +116,43 @@ func TestECRConfigAdvice(t *testing.T) {
 	}
 	if got := ecrConfigAdvice(errors.New("ecr: something else")); got != "Something else." {
 		t.Errorf("an error of another type became %q", got)
+	}
+}
+
+// TestECRPullThroughAdvice: a failed first pull through a pull-through
+// cache rule names the permissions and the rule, when the repository is
+// under a usual prefix or the registry's message says so; other ECR
+// repositories, other classes and other registries get nothing of it.
+func TestECRPullThroughAdvice(t *testing.T) {
+	const host = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+	denied := "User: arn:aws:sts::123456789012:assumed-role/ci/x is not authorized to perform: ecr:BatchImportUpstreamImage on resource: x"
+	for _, tt := range []struct {
+		name string
+		err  *registry.Error
+		want []string // nil: no pull-through advice
+	}{
+		{"prefix, not found", &registry.Error{Class: registry.ClassNotFound, Registry: host, Repository: "docker-hub/library/nginx"},
+			[]string{`"docker-hub/"`, "ecr:BatchImportUpstreamImage", "ecr:CreateRepository", `prefix "docker-hub" in eu-west-1`, "123456789012"}},
+		{"the registry names the permission", &registry.Error{Class: registry.ClassDenied, Registry: host, Repository: "mirror/nginx", Messages: []string{denied}},
+			[]string{"lack ecr:BatchImportUpstreamImage", "pull-through cache rule of registry 123456789012 in eu-west-1"}},
+		{"the registry names the upstream", &registry.Error{Class: registry.ClassDenied, Registry: host, Repository: "mirror/nginx",
+			Messages: []string{"The authentication to the upstream registry failed."}}, []string{"about an ECR pull-through cache rule", "Secrets Manager"}},
+		{"plain ECR repository", &registry.Error{Class: registry.ClassNotFound, Registry: host, Repository: "team/app"}, nil},
+		{"unauthorized", &registry.Error{Class: registry.ClassUnauthorized, Registry: host, Repository: "docker-hub/library/nginx"}, nil},
+		{"not ECR", &registry.Error{Class: registry.ClassNotFound, Registry: "ghcr.io", Repository: "docker-hub/library/nginx"}, nil},
+	} {
+		msg, ok := ecrPullThroughAdvice(tt.err)
+		if ok != (tt.want != nil) {
+			t.Errorf("%s: advice given %v: %q", tt.name, ok, msg)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: %q does not mention %q", tt.name, msg, w)
+			}
+		}
+		tt.err.Err = errors.New("cause")
+		if _, advice := classAdvice(tt.err); ok && !strings.Contains(advice, msg) {
+			t.Errorf("%s: the diagnostic's advice leaves it out: %q", tt.name, advice)
+		}
 	}
 }

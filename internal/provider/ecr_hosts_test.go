@@ -69,6 +69,10 @@ func TestAccECR_Hostnames(t *testing.T) {
 	tlsOnly := func(reg *registrytest.Registry, host string) string {
 		return registryBlock("address", q(host), "ca_cert_pem", heredoc(strings.TrimSpace(string(reg.CAPEM))))
 	}
+	// ECR Public's token server is another host (localhost on another
+	// port) with a certificate from the same private CA: a block's TLS
+	// settings stay with its host, so it needs one of its own.
+	publicRealm := tlsOnly(public, public.TokenHost())
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
@@ -86,7 +90,7 @@ func TestAccECR_Hostnames(t *testing.T) {
 			{
 				// ECR Public without configuration: anonymous, no AWS call.
 				PreConfig: func() { publicCalls = api.Calls() },
-				Config:    providerConfig("", tlsOnly(public, "public.ecr.aws")) + manifestConfig(map[string]string{"pub": "public.ecr.aws/pub/tools:1"}),
+				Config:    providerConfig("", tlsOnly(public, "public.ecr.aws"), publicRealm) + manifestConfig(map[string]string{"pub": "public.ecr.aws/pub/tools:1"}),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.imageinfo_manifest.pub", tfjsonpath.New("registry"), knownvalue.StringExact("public.ecr.aws")),
 				},
@@ -98,7 +102,7 @@ func TestAccECR_Hostnames(t *testing.T) {
 						t.Errorf("anonymous ECR Public reads called the AWS API")
 					}
 				},
-				Config: providerConfig("", "  registry {\n    address = \"public.ecr.aws\"\n    ca_cert_pem = "+heredoc(strings.TrimSpace(string(public.CAPEM)))+"\n    ecr {}\n  }\n") +
+				Config: providerConfig("", "  registry {\n    address = \"public.ecr.aws\"\n    ca_cert_pem = "+heredoc(strings.TrimSpace(string(public.CAPEM)))+"\n    ecr {}\n  }\n", publicRealm) +
 					manifestConfig(map[string]string{"private": "public.ecr.aws/private/tools:1"}),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.imageinfo_manifest.private", tfjsonpath.New("repository"), knownvalue.StringExact("private/tools")),

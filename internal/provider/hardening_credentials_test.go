@@ -129,6 +129,10 @@ func TestAccHardening_CredentialsStayHome(t *testing.T) {
 		registryBlock(append([]string{"address", q(rb.Host)}, hardCreds...)...),
 		registryBlock(append([]string{"address", q(rt.Host)}, hardCreds...)...),
 		tlsBlock(rs, hardCreds...), tlsBlock(rh, hardCreds...), tlsBlock(rm, hardCreds...), tlsBlock(rp, hardCreds...), tlsBlock(rr, hardCreds...),
+		// A block's TLS settings stay with its host:port: rs's token server, the
+		// HTTPS blob target and rr's redirecting realm, elsewhere with
+		// certificates from those registries' CAs, each get a block of their own.
+		caBlock(rs, rs.TokenHost()), caBlock(rs, o5.Host), caBlock(rr, redirectingRealm.Host),
 	}
 	f := &failures{secrets: secrets}
 	// Checked even when a step fails: what reached where matters most then.

@@ -326,7 +326,9 @@ func TestAccManifest_AccessTokenField(t *testing.T) {
 
 // TestAccManifest_TLS reaches a registry whose certificate comes from a
 // private CA: trusted through ca_cert_pem, refused without it, accepted with
-// skip_tls_verify.
+// skip_tls_verify. Its token server is another host (localhost, another
+// port) with a certificate from the same CA: the registry's block does not
+// reach it, a block of its own does.
 func TestAccManifest_TLS(t *testing.T) {
 	reg := registrytest.New(t, registrytest.Options{TLS: true, Auth: registrytest.AuthToken, Users: map[string]string{testUser: testPassword}})
 	img, err := reg.PushImage(context.Background(), "team/app:1")
@@ -337,11 +339,13 @@ func TestAccManifest_TLS(t *testing.T) {
 	h := reg.Host
 	creds := []string{"address", q(h), "username", q(testUser), "password", q(testPassword)}
 	data := manifestConfig(map[string]string{"app": h + "/team/app:1"})
+	ca := heredoc(strings.TrimSpace(string(reg.CAPEM)))
+	realm := registryBlock("address", q(reg.TokenHost()), "ca_cert_pem", ca)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			{
-				Config:            providerConfig("", registryBlock(append(creds, "ca_cert_pem", heredoc(strings.TrimSpace(string(reg.CAPEM))))...)) + data,
+				Config:            providerConfig("", registryBlock(append(creds, "ca_cert_pem", ca)...), realm) + data,
 				ConfigStateChecks: manifestWant{registry: h, repository: "team/app", tag: "1", manifest: app}.checks("data.imageinfo_manifest.app"),
 			},
 			{
@@ -349,7 +353,12 @@ func TestAccManifest_TLS(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Registry TLS Error.*ca_cert_pem`),
 			},
 			{
-				Config:            providerConfig("", registryBlock(append(creds, "skip_tls_verify", "true")...)) + data,
+				// The registry's CA alone: its token server is not trusted.
+				Config:      providerConfig("", registryBlock(append(creds, "ca_cert_pem", ca)...)) + data,
+				ExpectError: regexp.MustCompile(`(?s)Registry TLS Error.*TLS failure was at\s+` + regexp.QuoteMeta(reg.TokenHost()) + `.*address\s+=\s+"` + regexp.QuoteMeta(reg.TokenHost())),
+			},
+			{
+				Config:            providerConfig("", registryBlock(append(creds, "skip_tls_verify", "true")...), realm) + data,
 				ConfigStateChecks: manifestWant{registry: h, repository: "team/app", tag: "1", manifest: app}.checks("data.imageinfo_manifest.app"),
 			},
 		},

@@ -162,7 +162,7 @@ func registryBlockSchema() schema.ListNestedBlock {
 				},
 				"client_cert_pem": schema.StringAttribute{
 					MarkdownDescription: "PEM-encoded client certificate (and any intermediates) for registries that require " +
-						"mutual TLS, given with `client_key_pem`.",
+						"mutual TLS, given with `client_key_pem`. Sent to this host and port only.",
 					Optional:   true,
 					Validators: clientCertValidators,
 				},
@@ -173,21 +173,24 @@ func registryBlockSchema() schema.ListNestedBlock {
 					Validators:          clientKeyValidators,
 				},
 				"insecure": schema.BoolAttribute{
-					MarkdownDescription: "Allow plain HTTP to this registry: HTTPS is tried first, as Docker does for an insecure " +
-						"registry, then HTTP. Registries on loopback addresses are treated this way already. Conflicts with " +
-						"`skip_tls_verify` and `ca_cert_pem`. Defaults to `false`.",
+					MarkdownDescription: "Allow plain HTTP to this registry (and its token realm): HTTPS is tried first, as Docker " +
+						"does for an insecure registry, then HTTP, and credentials then travel unencrypted. Registries on loopback " +
+						"addresses are treated this way already; every other registry, at a private address (`10.x`, `192.168.x`) " +
+						"too, is spoken to over HTTPS only without it. Conflicts with `skip_tls_verify` and `ca_cert_pem`. Defaults to `false`.",
 					Optional:   true,
 					Validators: insecureValidators,
 				},
 				"skip_tls_verify": schema.BoolAttribute{
-					MarkdownDescription: "Do not verify the registry's TLS certificate. Prefer `ca_cert_pem`: without verification " +
-						"anyone on the network path can impersonate the registry. Defaults to `false`.",
+					MarkdownDescription: "Do not verify the TLS certificate of this host and port. Prefer `ca_cert_pem`: without " +
+						"verification anyone on the network path can impersonate the registry. Its token realm and redirect targets " +
+						"on other hosts are still verified. Defaults to `false`.",
 					Optional:   true,
 					Validators: skipTLSVerifyValidators,
 				},
 				"ca_cert_pem": schema.StringAttribute{
-					MarkdownDescription: "PEM-encoded CA certificate(s) trusted for this registry in addition to the system's, " +
-						"for registries with a private CA.",
+					MarkdownDescription: "PEM-encoded CA certificate(s) trusted for this host and port in addition to the system's, " +
+						"for registries with a private CA. Only for this host: a token realm on another host that needs a private " +
+						"CA gets a `registry` block of its own, with its `address` and `ca_cert_pem` only.",
 					Optional:   true,
 					Validators: []validator.String{validators.CertificatesPEM()},
 				},

@@ -23,9 +23,7 @@ func (c *Client) fetchBlob(ctx context.Context, ref imageref.Reference, s *sessi
 	if raw, ok := c.opts.Cache.Get(d.Digest, limit); ok && int64(len(raw)) == d.Size {
 		return raw, nil
 	}
-	repo := c.repository(ref)
-	u := fmt.Sprintf("%s://%s/v2/%s/blobs/%s", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), d.Digest)
-	resp, err := c.get(ctx, s, u, "")
+	resp, err := c.get(ctx, s, c.v2URL(ref, "blobs/"+d.Digest), "")
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
@@ -25,26 +24,13 @@ func TestClientSharesAuthentication(t *testing.T) {
 	ref := mustParse(t, reg.Host+"/team/app:1")
 
 	const reads = 20
-	var wg sync.WaitGroup
-	errs := make(chan error, reads)
-	for range reads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m, err := c.Manifest(ctx, ref)
-			if err == nil && m.Digest != want.String() {
-				err = errors.New("digest " + m.Digest + ", want " + want.String())
-			}
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
+	concurrently(t, reads, func() error {
+		m, err := c.Manifest(ctx, ref)
+		if err == nil && m.Digest != want.String() {
+			err = errors.New("digest " + m.Digest + ", want " + want.String())
 		}
-	}
+		return err
+	})
 	if n := len(reg.TokenRequests.All()); n != 1 {
 		t.Errorf("token server saw %d requests for %d reads, want 1", n, reads)
 	}

@@ -75,9 +75,20 @@ type Error struct {
 	StatusCode int
 	// Codes are the registry's error codes (MANIFEST_UNKNOWN, DENIED, …).
 	Codes []string
+	// Messages are the messages of those errors, control characters
+	// replaced and each cut to maxMessageLength: what a registry says in
+	// words (ECR names the IAM action it denied).
+	Messages []string
 	// TokenServer reports that the failing answer came from the token realm
 	// of a Bearer challenge rather than from the registry's own API.
 	TokenServer bool
+	// Host is the host[:port] of the request that failed, when known: the
+	// registry's own, or its token realm's, or a redirect target's.
+	Host string
+	// PlainHTTPRefused reports that plain HTTP was not tried: the registry
+	// is neither on loopback nor marked insecure, so it (and every host it
+	// sends the client to) is spoken to over HTTPS only.
+	PlainHTTPRefused bool
 	// RetryAfter is what a rate-limited registry asked us to wait, if it said.
 	RetryAfter time.Duration
 	// Credentials says which credentials were used, never what they are.
@@ -116,11 +127,33 @@ func classify(err error, base Error) *Error {
 		e.StatusCode = terr.StatusCode
 		for _, d := range terr.Errors {
 			e.Codes = append(e.Codes, string(d.Code))
+			if d.Message != "" {
+				e.Messages = append(e.Messages, cut(printable(d.Message), maxMessageLength))
+			}
 		}
 		e.TokenServer = terr.Request != nil && !strings.HasPrefix(terr.Request.URL.Path, "/v2/")
 	}
+	e.Host = failedHost(err)
+	var plain *PlainHTTPError
+	e.PlainHTTPRefused = errors.As(err, &plain)
 	e.Err = presentable(err)
 	return &e
+}
+
+// failedHost is the host[:port] the failing request went to: the one that
+// answered, or the one it could not reach.
+func failedHost(err error) string {
+	var terr *transport.Error
+	if errors.As(err, &terr) && terr.Request != nil && terr.Request.URL != nil {
+		return terr.Request.URL.Host
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		if u, perr := url.Parse(uerr.URL); perr == nil {
+			return u.Host
+		}
+	}
+	return ""
 }
 
 // maxCauseLength bounds the text of an error shown to the user: registries
@@ -157,17 +190,29 @@ func presentable(err error) error {
 		msg, changed = clean, true
 	}
 	if len(msg) > maxCauseLength {
-		cut := maxCauseLength
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = fmt.Sprintf("%s… (%d more bytes not shown)", msg[:cut], len(msg)-cut)
+		msg = cut(msg, maxCauseLength)
 		changed = true
 	}
 	if !changed {
 		return err
 	}
 	return &presentedError{err: err, msg: msg}
+}
+
+// maxMessageLength bounds each registry error message kept as a fact.
+const maxMessageLength = 512
+
+// cut shortens s to at most n bytes, on a rune boundary, saying how much
+// was left out.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	at := n
+	for at > 0 && !utf8.RuneStart(s[at]) {
+		at--
+	}
+	return fmt.Sprintf("%s… (%d more bytes not shown)", s[:at], len(s)-at)
 }
 
 // printable replaces invalid UTF-8 and control characters other than
@@ -258,6 +303,14 @@ func classOf(err error) Class {
 	if c, ok := plainClass(err, afterTypes); ok {
 		return c
 	}
+	// Plain HTTP the guard refused, with nothing else to go by: the
+	// registry (or its realm) asked for what its settings do not allow.
+	// Last: go-containerregistry's ping joins this refusal with the
+	// failure of its HTTPS attempt, which is the one to report.
+	var plain *PlainHTTPError
+	if errors.As(err, &plain) {
+		return ClassMalformed
+	}
 	return ClassUnknown
 }
 
@@ -295,6 +348,9 @@ var plainErrors = []struct {
 	// failed in TLS (a handshake the registry broke off, such as for a
 	// missing client certificate).
 	{"HTTP request to an HTTPS server", ClassTLS, beforeTypes},
+	// net/http: an HTTPS request answered in plain HTTP. The registry (or
+	// what listens at its address) speaks plain HTTP: no TLS to be had.
+	{"server gave HTTP response to HTTPS client", ClassTLS, beforeTypes},
 	// transport/ping.go joins the failures of both schemes into one text.
 	{"connection refused", ClassNetwork, afterTypes},
 	{"no such host", ClassNetwork, afterTypes},

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -80,16 +81,17 @@ func TestClassify(t *testing.T) {
 // arrives: inside a *url.Error where ggcr's transport puts it.
 func TestPlainErrors(t *testing.T) {
 	texts := map[string]string{
-		"invalid realm in www-authenticate": `invalid realm in www-authenticate: realm host "10.0.0.1" is a private or link-local address`,
-		"refusing token-server redirect":    `refusing token-server redirect to "http://x/": realm scheme "http" not allowed`,
-		"malformed www-authenticate":        `malformed www-authenticate, missing realm: map[]`,
-		noTokenMarker:                       noTokenMarker + ":\n{}",
-		"byte limit":                        "body exceeds 1048576 byte limit",
-		"HTTP request to an HTTPS server":   "GET http://r/v2/: unexpected status code 400 Bad Request: Client sent an HTTP request to an HTTPS server.",
-		"connection refused":                "Get \"https://r/v2/\": dial tcp: connect: connection refused; Get \"http://r/v2/\": connection refused",
-		"no such host":                      "lookup r: no such host",
-		"connection reset":                  "read: connection reset by peer",
-		"EOF":                               "Get \"https://r/v2/\": EOF",
+		"invalid realm in www-authenticate":         `invalid realm in www-authenticate: realm host "10.0.0.1" is a private or link-local address`,
+		"refusing token-server redirect":            `refusing token-server redirect to "http://x/": realm scheme "http" not allowed`,
+		"malformed www-authenticate":                `malformed www-authenticate, missing realm: map[]`,
+		noTokenMarker:                               noTokenMarker + ":\n{}",
+		"byte limit":                                "body exceeds 1048576 byte limit",
+		"HTTP request to an HTTPS server":           "GET http://r/v2/: unexpected status code 400 Bad Request: Client sent an HTTP request to an HTTPS server.",
+		"server gave HTTP response to HTTPS client": "http: server gave HTTP response to HTTPS client",
+		"connection refused":                        "Get \"https://r/v2/\": dial tcp: connect: connection refused; Get \"http://r/v2/\": connection refused",
+		"no such host":                              "lookup r: no such host",
+		"connection reset":                          "read: connection reset by peer",
+		"EOF":                                       "Get \"https://r/v2/\": EOF",
 	}
 	if len(texts) != len(plainErrors) {
 		t.Fatalf("%d rows in plainErrors, %d tested: give every row a text", len(plainErrors), len(texts))
@@ -120,5 +122,22 @@ func TestErrorString(t *testing.T) {
 	e.Identifier = "sha256:abc"
 	if got, want := e.Error(), "ghcr.io/o/app@sha256:abc: not found: boom"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestClassifyKeepsMessages: the registry's error messages are kept as
+// facts, printable and cut short.
+func TestClassifyKeepsMessages(t *testing.T) {
+	long := strings.Repeat("é", maxMessageLength)
+	e := classify(&transport.Error{StatusCode: 403, Errors: []transport.Diagnostic{
+		{Code: transport.DeniedErrorCode, Message: "not authorized to perform: ecr:BatchImportUpstreamImage\x1b[2J"},
+		{Code: transport.DeniedErrorCode, Message: long},
+		{Code: transport.DeniedErrorCode},
+	}}, Error{})
+	if len(e.Messages) != 2 || e.Messages[0] != "not authorized to perform: ecr:BatchImportUpstreamImage\uFFFD[2J" {
+		t.Fatalf("messages %q", e.Messages)
+	}
+	if len(e.Messages[1]) > maxMessageLength+40 || !strings.Contains(e.Messages[1], "more bytes not shown") {
+		t.Errorf("a long message kept as %d bytes: %q", len(e.Messages[1]), e.Messages[1][len(e.Messages[1])-40:])
 	}
 }

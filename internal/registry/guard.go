@@ -36,6 +36,11 @@ const (
 //   - refuses a redirect from HTTPS to plain HTTP, so that neither content nor
 //     the registry's view of its own scheme (which decides whether a realm may
 //     be plain HTTP) can be downgraded;
+//   - refuses plain HTTP to any host but loopback, unless the registry the
+//     request is made for is marked insecure (plainAnywhere): below
+//     go-containerregistry, which also tries plain HTTP for registries on
+//     RFC 1918 addresses and ".local" names, and would send their
+//     credentials that way;
 //   - removes the Authorization header from a redirect to another origin
 //     (scheme, host or port) when it holds a value sent on an earlier hop:
 //     credentials minted for the new origin itself, such as
@@ -48,13 +53,18 @@ const (
 // own host:port; the guard holds the same line below it, for every request.
 type guardTransport struct {
 	inner http.RoundTripper
+	// plainAnywhere lets plain-HTTP requests go to hosts other than
+	// loopback: for the registries marked insecure, and their realms.
+	plainAnywhere bool
 }
 
-// newGuardTransport wraps inner. When inner is an *http.Transport, its
-// DialContext is wrapped too, so that a host name resolving to a forbidden
-// address is refused after the connection is made and before anything is
-// sent on it: give it a transport of its own.
-func newGuardTransport(inner http.RoundTripper) http.RoundTripper {
+// newGuardTransport wraps inner, letting plain HTTP go to loopback only.
+// When inner is an *http.Transport, its DialContext is wrapped too, so that
+// a host name resolving to a forbidden address is refused after the
+// connection is made and before anything is sent on it: give it a
+// transport of its own. (The client's own transports are made with
+// guardDial in place: see newHTTPTransport.)
+func newGuardTransport(inner http.RoundTripper) *guardTransport {
 	if t, ok := inner.(*http.Transport); ok {
 		t.DialContext = guardDial(t.DialContext)
 	}
@@ -77,6 +87,20 @@ func (e *RefusedError) Error() string {
 	return "refused to send a request to " + e.URL + ": " + e.Reason
 }
 
+// PlainHTTPError is a plain-HTTP request the client refused to send: its
+// host is not loopback, and the registry it was made for is not marked
+// insecure. go-containerregistry's ping tries plain HTTP beside HTTPS for
+// registries on private addresses; this is what its plain-HTTP attempt
+// fails with, joined with whatever the HTTPS attempt failed with.
+type PlainHTTPError struct {
+	// URL is the destination, without user information or query values.
+	URL string
+}
+
+func (e *PlainHTTPError) Error() string {
+	return "refused to send a request to " + e.URL + " over plain HTTP: only loopback and registries marked insecure are spoken to without TLS"
+}
+
 func (g *guardTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := checkDestination(req.URL); err != nil {
 		closeRequestBody(req)
@@ -92,6 +116,10 @@ func (g *guardTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			req = req.Clone(req.Context())
 			req.Header.Del("Authorization")
 		}
+	}
+	if !g.plainAnywhere && !strings.EqualFold(req.URL.Scheme, "https") && !isLoopbackHost(req.URL.Host) {
+		closeRequestBody(req)
+		return nil, &PlainHTTPError{URL: redactedURL(req.URL)}
 	}
 	resp, err := g.inner.RoundTrip(req)
 	if err != nil || resp == nil || resp.Body == nil || resp.Body == http.NoBody {

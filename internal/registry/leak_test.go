@@ -11,7 +11,7 @@ import (
 )
 
 // TestCloseLeavesNoConnections: after reads through plain and TLS
-// registries (the shared base transport and a per-host one), Close leaves no
+// registries (the default pool and the per-host ones of the registry and its realm), Close leaves no
 // connection and no goroutine behind, while the registries still run: so a
 // connection kept open is seen here, not hidden by the servers closing it at
 // the end of the test (TestMain's check).
@@ -30,7 +30,8 @@ func TestCloseLeavesNoConnections(t *testing.T) {
 		Keychain: auth.Keychain(auth.NewStatic(map[string]auth.Credentials{
 			plain.Host: {Username: user, Password: password}, secure.Host: {Username: user, Password: password},
 		})),
-		Hosts:     map[string]HostOptions{secure.Host: {TLS: secure.ClientTLSConfig()}},
+		// The token server is another host: it has TLS settings of its own.
+		Hosts:     map[string]HostOptions{secure.Host: {TLS: secure.ClientTLSConfig()}, secure.TokenHost(): {TLS: secure.ClientTLSConfig()}},
 		UserAgent: "imageinfo-test",
 	})
 	for _, reg := range []*registrytest.Registry{plain, secure} {

@@ -145,8 +145,7 @@ func (c *Client) headManifest(ctx context.Context, ref imageref.Reference, s *se
 }
 
 func (c *Client) manifestURL(ref imageref.Reference) string {
-	repo := c.repository(ref)
-	return fmt.Sprintf("%s://%s/v2/%s/manifests/%s", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), ref.Identifier())
+	return c.v2URL(ref, "manifests/"+ref.Identifier())
 }
 
 // getManifest fetches a manifest, checks it against its digest and caches it.

@@ -11,15 +11,22 @@ package registry
 //	  ▼
 //	transport.NewUserAgent                   names the provider and its version
 //	  ▼
+//	tokenWatch                               per repository: the token's lifetime, a refused token (Client.transport
+//	  │                                      renews the transport once for all readers), a changed realm (token.go)
+//	  ▼
 //	pingCache                                one GET /v2/ per scheme and host, shared by every repository
 //	  ▼
-//	retryTransport                           429, 5xx and network errors, honouring Retry-After inside the deadline
+//	retryTransport                           GET, HEAD and refresh-token POST: 429, 5xx and network errors, honouring
+//	  │                                      Retry-After inside the deadline
 //	  ▼
 //	oauthFallbackTransport                   refresh-token POST refused with 400/401/405 → reported as 404, so the GET is tried
 //	  ▼
-//	guardTransport (+ guardDial)             where a request may go, what a redirect may carry, how much is read
+//	guardTransport (+ guardDial)             where a request may go (plain HTTP included), what a redirect may carry,
+//	  │                                      how much is read
 //	  ▼
-//	http.Transport                           this package's own, per TLS configuration; never http.DefaultTransport
+//	hostRouter                               the TLS settings of the request's own host:port (hosts.go)
+//	  ▼
+//	http.Transport                           this package's own, one per TLS configuration; never http.DefaultTransport
 //
 // The order matters. The guard sits lowest so that nothing above it, nor
 // net/http following a redirect, can send a request it would refuse. Retries
@@ -31,50 +38,30 @@ package registry
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"io"
-	"net"
 	"net/http"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 )
 
-// base is the unauthenticated stack under every repository of a registry.
+// base is the unauthenticated stack under every repository of a registry,
+// from its ping cache down.
 type base struct {
-	rt    http.RoundTripper
 	pings *pingCache
 }
 
-// newBase assembles the stack drawn above over a transport of our own, with
-// tlsConfig (nil for the defaults).
-func (c *Client) newBase(tlsConfig *tls.Config) *base {
-	t := &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: (&net.Dialer{
-			Timeout:   30 * time.Second,
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   16,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		TLSClientConfig:       tlsConfig,
-	}
-	c.transports = append(c.transports, t)
-	rt := newGuardTransport(t)
+// newBase assembles the stack drawn above over the client's host router.
+// insecure is for the registries marked insecure: the guard lets their
+// requests go over plain HTTP anywhere, not only to loopback.
+func (c *Client) newBase(insecure bool) *base {
+	var rt http.RoundTripper = &guardTransport{inner: c.router, plainAnywhere: insecure}
 	rt = &oauthFallbackTransport{inner: rt}
 	rt = &retryTransport{inner: rt, maxRetries: c.opts.MaxRetries}
-	pings := newPingCache(rt)
-	return &base{rt: transport.NewUserAgent(pings, c.opts.UserAgent), pings: pings}
+	return &base{pings: newPingCache(rt)}
 }
 
 // session gives one operation access to its repository's authenticated
@@ -88,7 +75,7 @@ type session struct {
 }
 
 func (s *session) transport(ctx context.Context) (*repoTransport, error) {
-	if s.rt == nil && s.err == nil {
+	if s.err == nil && (s.rt == nil || s.rt.stale()) {
 		s.rt, s.err = s.c.transport(ctx, s.ref)
 	}
 	return s.rt, s.err
@@ -142,15 +129,16 @@ func (c *Client) get(ctx context.Context, s *session, url, accept string) (*http
 	return c.do(ctx, s, http.MethodGet, url, accept)
 }
 
-// do sends an authenticated request. When the registry refuses credentials
-// that can be refreshed, they are refreshed and the request is sent once more.
+// do sends an authenticated request. When the registry refuses the
+// repository's token, or credentials that can be refreshed, the transport is
+// renewed or the credentials refreshed, and the request is sent once more.
 func (c *Client) do(ctx context.Context, s *session, method, url, accept string) (*http.Response, error) {
-	rt, err := s.transport(ctx)
-	if err != nil {
-		return nil, err
-	}
-	client := &http.Client{Transport: rt.rt}
 	for attempt := 0; ; attempt++ {
+		rt, err := s.transport(ctx)
+		if err != nil {
+			return nil, err
+		}
+		client := &http.Client{Transport: rt.rt}
 		req, err := http.NewRequestWithContext(ctx, method, url, nil)
 		if err != nil {
 			return nil, err
@@ -168,11 +156,16 @@ func (c *Client) do(ctx context.Context, s *session, method, url, accept string)
 			return nil, err
 		}
 		refused := resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden
-		if !refused || !refreshable || attempt > 0 || used == nil {
+		// A refused token makes the transport stale: s.transport renews it.
+		renew := resp.StatusCode == http.StatusUnauthorized && rt.watch != nil && rt.watch.tokenRefused()
+		refresh := refreshable && used != nil
+		if !refused || attempt > 0 || (!renew && !refresh) {
 			return resp, nil
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
-		inv.Invalidate(used)
+		if refresh {
+			inv.Invalidate(used)
+		}
 	}
 }

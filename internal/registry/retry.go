@@ -21,23 +21,30 @@ const (
 	maxRetryAfter = 60 * time.Second
 )
 
-// retryTransport retries idempotent requests that failed for reasons that may
-// pass: 429, 5xx and network errors. It honours Retry-After (seconds or an
-// HTTP date), never waits past the request's deadline, and records what a
-// rate-limited registry said in the request's context so the final error can
-// tell the user when to come back.
+// retryTransport retries requests that are safe to repeat when they failed
+// for reasons that may pass: 429, 5xx and network errors. Safe to repeat
+// are GET, HEAD and the OAuth2 refresh-token POST (it changes nothing on
+// the token server: ACR's refresh tokens stay valid), whose body is made
+// again from GetBody. It honours Retry-After (seconds or an HTTP date),
+// never waits past the request's deadline, and records what a rate-limited
+// registry said in the request's context so the final error can tell the
+// user when to come back.
 type retryTransport struct {
 	inner      http.RoundTripper
 	maxRetries int
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+	if req.Method != http.MethodGet && req.Method != http.MethodHead && !isRefreshTokenPOST(req) {
 		return t.inner.RoundTrip(req)
 	}
 	ctx := req.Context()
 	for attempt := 0; ; attempt++ {
-		resp, err := t.inner.RoundTrip(req)
+		try, err := replay(req, attempt)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := t.inner.RoundTrip(try)
 		if !retryable(ctx, resp, err) {
 			return resp, err
 		}
@@ -77,6 +84,21 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
+// replay is req for its first attempt, and for a later one a copy with a
+// fresh body (the first attempt consumed req's).
+func replay(req *http.Request, attempt int) (*http.Request, error) {
+	if attempt == 0 || req.Body == nil || req.Body == http.NoBody {
+		return req, nil
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return nil, err
+	}
+	try := req.Clone(req.Context())
+	try.Body = body
+	return try, nil
+}
+
 func retryable(ctx context.Context, resp *http.Response, err error) bool {
 	if ctx.Err() != nil {
 		return false
@@ -84,7 +106,8 @@ func retryable(ctx context.Context, resp *http.Response, err error) bool {
 	if err != nil {
 		// A destination the guard refused stays refused.
 		var refused *RefusedError
-		if errors.As(err, &refused) {
+		var plain *PlainHTTPError
+		if errors.As(err, &refused) || errors.As(err, &plain) {
 			return false
 		}
 		return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)

@@ -1,9 +1,13 @@
 package registry
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -109,7 +113,33 @@ func TestRetryTransport(t *testing.T) {
 			t.Fatalf("got %v, %v after %d requests; want 200 after 2", resp, err, n.Load())
 		}
 	})
-	t.Run("POST is never retried", func(t *testing.T) {
+	t.Run("a refresh-token POST is retried with its body", func(t *testing.T) {
+		var bodies []string
+		srv, n := statusSequence(t, "", 503)
+		inner := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			b, _ := io.ReadAll(req.Body)
+			bodies = append(bodies, string(b))
+			req.Body = io.NopCloser(bytes.NewReader(b))
+			return http.DefaultTransport.RoundTrip(req)
+		})
+		form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"rt-x"}, "service": {"s"}}.Encode()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := (&retryTransport{inner: inner, maxRetries: 3}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || n.Load() != 2 {
+			t.Errorf("got %d after %d requests, want 200 after 2", resp.StatusCode, n.Load())
+		}
+		for i, b := range bodies {
+			if b != form {
+				t.Errorf("attempt %d sent body %q, want %q", i+1, b, form)
+			}
+		}
+	})
+	t.Run("another POST is never retried", func(t *testing.T) {
 		srv, n := statusSequence(t, "", 503)
 		req, _ := http.NewRequest(http.MethodPost, srv.URL, nil)
 		resp, err := (&retryTransport{inner: http.DefaultTransport, maxRetries: 3}).RoundTrip(req)

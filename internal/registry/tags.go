@@ -51,8 +51,7 @@ type tagPage struct {
 }
 
 func (c *Client) listTags(ctx context.Context, ref imageref.Reference, s *session, pageSize int) ([]string, error) {
-	repo := c.repository(ref)
-	first, err := url.Parse(fmt.Sprintf("%s://%s/v2/%s/tags/list?n=%d", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), pageSize))
+	first, err := url.Parse(c.v2URL(ref, fmt.Sprintf("tags/list?n=%d", pageSize)))
 	if err != nil {
 		return nil, err
 	}

@@ -13,18 +13,26 @@ import (
 // names to local addresses. With HTTPS_PROXY pointing at it, a client can
 // speak to "123456789012.dkr.ecr.us-east-1.amazonaws.com" and reach a
 // registry on loopback: the name is never resolved and no traffic leaves the
-// machine, since a name without a route is refused, never dialled.
+// machine, since a name without a route is refused, never dialled. With
+// HTTP_PROXY pointing at it too, plain-HTTP requests for a routed name are
+// forwarded the same way, and every plain-HTTP request is recorded in Plain.
 type ConnectProxy struct {
-	// URL is "http://127.0.0.1:PORT", for HTTPS_PROXY.
+	// URL is "http://127.0.0.1:PORT", for HTTPS_PROXY and HTTP_PROXY.
 	URL string
+	// Plain records every plain-HTTP request the proxy received, routed or
+	// not, headers included (SawSecret sees credentials sent in the clear).
+	Plain *RequestLog
 
 	mu      sync.Mutex
 	routes  map[string]string
 	targets []string
-	ln      net.Listener
-	wg      sync.WaitGroup
-	conns   map[net.Conn]bool
-	closed  bool
+	plain   http.Handler
+	// transport forwards plain-HTTP requests; closed with the proxy.
+	transport *http.Transport
+	ln        net.Listener
+	wg        sync.WaitGroup
+	conns     map[net.Conn]bool
+	closed    bool
 }
 
 // NewConnectProxy starts a proxy with no routes; t.Cleanup stops it.
@@ -34,7 +42,9 @@ func NewConnectProxy(t testing.TB) *ConnectProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &ConnectProxy{URL: "http://" + ln.Addr().String(), routes: map[string]string{}, ln: ln, conns: map[net.Conn]bool{}}
+	p := &ConnectProxy{URL: "http://" + ln.Addr().String(), Plain: &RequestLog{}, routes: map[string]string{}, ln: ln, conns: map[net.Conn]bool{}}
+	p.plain = p.Plain.middleware(http.HandlerFunc(p.forwardPlain), false)
+	p.transport = &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext}
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
 	p.wg.Add(1)
 	go func() {
@@ -43,6 +53,7 @@ func NewConnectProxy(t testing.TB) *ConnectProxy {
 	}()
 	t.Cleanup(func() {
 		_ = srv.Close()
+		p.transport.CloseIdleConnections()
 		// Hijacked tunnels are not the server's any more: end them here.
 		p.mu.Lock()
 		p.closed = true
@@ -62,7 +73,8 @@ func (p *ConnectProxy) Route(hostport, addr string) {
 	p.routes[hostport] = addr
 }
 
-// Targets lists every CONNECT target asked for, routed or not.
+// Targets lists every host:port asked for, by CONNECT or in a plain-HTTP
+// request, routed or not.
 func (p *ConnectProxy) Targets() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -70,11 +82,15 @@ func (p *ConnectProxy) Targets() []string {
 }
 
 func (p *ConnectProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodConnect {
+		p.plain.ServeHTTP(w, r)
+		return
+	}
 	p.mu.Lock()
 	p.targets = append(p.targets, r.Host)
 	addr, ok := p.routes[r.Host]
 	p.mu.Unlock()
-	if r.Method != http.MethodConnect || !ok {
+	if !ok {
 		http.Error(w, "no route for "+r.Host, http.StatusBadGateway)
 		return
 	}

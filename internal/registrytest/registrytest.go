@@ -121,6 +121,10 @@ type Options struct {
 	// a test can reach the registry under a real registry's host name
 	// through a ConnectProxy (TLS only).
 	DNSNames []string
+	// IPAddresses are further IP addresses the TLS certificate is valid
+	// for: a private address (10.x) a ConnectProxy maps to the registry,
+	// never one that is dialled (TLS only).
+	IPAddresses []net.IP
 	// Wrap, when set, wraps the registry handler: fault injection, request
 	// counting, challenge rewriting. The token server is not wrapped, and
 	// requests made by the fixture helpers (PushImage and friends) bypass
@@ -131,8 +135,14 @@ type Options struct {
 	// servers differ here and clients must accept either.
 	TokenResponse string
 	// TokenTTL (AuthToken only) is the lifetime of a token; the default is
-	// 5 minutes. distribution accepts a token up to 60 s past its expiry.
+	// 5 minutes. distribution accepts a token up to 60 s past its expiry,
+	// unless StrictTokenExpiry is set.
 	TokenTTL time.Duration
+	// StrictTokenExpiry (AuthToken only) makes the registry refuse a token
+	// from the second its exp claim names, as a registry without
+	// distribution's 60 s of leeway does: 401 with a Bearer challenge whose
+	// error is invalid_token.
+	StrictTokenExpiry bool
 	// RefreshTokens (AuthToken only) maps refresh token to username for the
 	// OAuth2 grant_type=refresh_token flow (what Docker stores as an
 	// identity token). Refresh tokens the token server issues itself are
@@ -431,6 +441,9 @@ func newApp(cfg *configuration.Configuration) (app *handlers.App, err error) {
 // everything else through the request log and Options.Wrap.
 func (r *Registry) registryHandler() http.Handler {
 	var inner http.Handler = r.app
+	if r.opts.StrictTokenExpiry {
+		inner = r.strictExpiry(inner)
+	}
 	if r.opts.Wrap != nil {
 		inner = r.opts.Wrap(inner)
 	}

@@ -150,7 +150,17 @@ func TestTokenAuth(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = remote.Write(mustRef(t, r, "private:3"), img, client(t, r, &authn.Basic{Username: alice, Password: alicePW})...)
-		if got := statusOf(err); got != http.StatusUnauthorized && got != http.StatusForbidden {
+		// go-containerregistry answers a 401 to its manifest PUT by asking
+		// for a token again and sending the PUT once more, whose body it has
+		// sometimes already sent ("ContentLength=… with Body length 0"): then
+		// the registry's refusal is in its log rather than in the error.
+		refused := false
+		for _, req := range r.Requests.All() {
+			if req.Method == http.MethodPut && req.Path == "/v2/private/manifests/3" && (req.Status == http.StatusUnauthorized || req.Status == http.StatusForbidden) {
+				refused = true
+			}
+		}
+		if got := statusOf(err); err == nil || (got != http.StatusUnauthorized && got != http.StatusForbidden && !refused) {
 			t.Fatalf("push as a pull-only user: status %d (err %v), want 401 or 403", got, err)
 		}
 	})

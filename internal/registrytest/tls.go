@@ -48,7 +48,7 @@ func (r *Registry) setupTLS() error {
 		Subject:     pkix.Name{CommonName: "localhost", Organization: []string{"registrytest"}},
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:    append([]string{"localhost"}, r.opts.DNSNames...),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		IPAddresses: append([]net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, r.opts.IPAddresses...),
 	})
 	if err != nil {
 		return fmt.Errorf("create server certificate: %w", err)
