@@ -17,7 +17,7 @@ import (
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
 )
 
-// The security tests (issue 12) drive through Terraform what SECURITY.md
+// The security tests drive through Terraform what SECURITY.md
 // promises about plain HTTP, TLS settings and tokens, in a child process
 // whose HTTP_PROXY and HTTPS_PROXY point at a proxy that maps private
 // addresses (10.x, 0.0.0.0, [::]) to servers on loopback: those addresses
@@ -45,7 +45,7 @@ func caBlock(reg *registrytest.Registry, host string) string {
 
 // TestAccSecurity: plain HTTP only where allowed, TLS settings only for
 // their host, realms never at private addresses, token lifetimes honoured
-// and the refresh-token POST retried (issue 12). See the subtests' comments.
+// and the refresh-token POST retried. See the subtests' comments.
 func TestAccSecurity(t *testing.T) {
 	if !inChild(t) {
 		return
