@@ -62,6 +62,8 @@ type Client struct {
 	// repos holds each repository's authenticated transport, made once by
 	// whichever caller comes first while the others wait for it.
 	repos memo.Map[repoKey, *repoTransport]
+	// noReferrers remembers the registries without a referrers API.
+	noReferrers noReferrersAPI
 }
 
 type repoKey struct{ registry, repository string }
