@@ -137,7 +137,13 @@ func (n *noReferrersAPI) remember(registry string) { n.hosts.Store(registry, tru
 // API, or from the fallback tag where the registry has no API.
 func (c *Client) listReferrers(ctx context.Context, ref imageref.Reference, s *session, artifactType string) ([]referrerDesc, bool, error) {
 	if !c.noReferrers.known(ref.Registry) {
-		descs, ok, err := c.referrersAPI(ctx, ref, s, artifactType)
+		descs, filtered, ok, err := c.referrersAPI(ctx, ref, s, artifactType)
+		if err == nil && ok && filtered && len(descs) == 0 {
+			// A registry that lists config media types as artifact types
+			// filters by them too: where it finds nothing of the type, the
+			// manifests decide.
+			descs, _, ok, err = c.referrersAPI(ctx, ref, s, "")
+		}
 		if err != nil || ok {
 			return descs, false, err
 		}
@@ -148,13 +154,15 @@ func (c *Client) listReferrers(ctx context.Context, ref imageref.Reference, s *s
 	return descs, true, err
 }
 
-// referrersAPI reads every page of the referrers API. ok is false when the
-// registry answers the first page with 404: it has no such API.
-func (c *Client) referrersAPI(ctx context.Context, ref imageref.Reference, s *session, artifactType string) (descs []referrerDesc, ok bool, err error) {
+// referrersAPI reads every page of the referrers API, asking for those of
+// artifactType when it is not "". filtered reports that the registry says
+// it applied that filter; ok is false when the registry answers the first
+// page with 404: it has no such API.
+func (c *Client) referrersAPI(ctx context.Context, ref imageref.Reference, s *session, artifactType string) (descs []referrerDesc, filtered, ok bool, err error) {
 	repo := c.repository(ref)
 	first, err := url.Parse(fmt.Sprintf("%s://%s/v2/%s/referrers/%s", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), ref.Digest))
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	if artifactType != "" {
 		first.RawQuery = url.Values{"artifactType": {artifactType}}.Encode()
@@ -162,64 +170,78 @@ func (c *Client) referrersAPI(ctx context.Context, ref imageref.Reference, s *se
 	seen := map[string]bool{}
 	for page, next := 0, first; next != nil; page++ {
 		if page >= maxReferrerPages {
-			return nil, false, malformedf("the referrers list goes on for more than %d pages", maxReferrerPages)
+			return nil, false, false, malformedf("the referrers list goes on for more than %d pages", maxReferrerPages)
 		}
 		if seen[next.String()] {
-			return nil, false, malformedf("the referrers list links back to a page already read (%s)", next.Redacted())
+			return nil, false, false, malformedf("the referrers list links back to a page already read (%s)", next.Redacted())
 		}
 		seen[next.String()] = true
-		var entries []referrerDesc
-		var found bool
-		entries, next, found, err = c.referrersPage(ctx, s, first, next)
+		var p referrersPage
+		p, next, err = c.referrersPage(ctx, s, first, next)
 		if err != nil {
-			return nil, false, err
+			return nil, false, false, err
 		}
-		if !found {
+		if !p.found {
 			if page > 0 {
-				return nil, false, malformedf("the registry's referrers API answered a later page with 404")
+				return nil, false, false, malformedf("the registry's referrers API answered a later page with 404")
 			}
-			return nil, false, nil
+			return nil, false, false, nil
 		}
-		descs = append(descs, entries...)
+		filtered = filtered || p.filtered
+		descs = append(descs, p.entries...)
 		if len(descs) > maxReferrers {
-			return nil, false, malformedf("the manifest has more than %d referrers", maxReferrers)
+			return nil, false, false, malformedf("the manifest has more than %d referrers", maxReferrers)
 		}
 	}
-	return descs, true, nil
+	return descs, filtered && artifactType != "", true, nil
 }
 
-// referrersPage reads one page of the referrers API. found is false for a
-// 404, or a 200 that is not an OCI index (a registry without the API that
-// answers every path with a web page); next is the following page.
-func (c *Client) referrersPage(ctx context.Context, s *session, first, u *url.URL) (entries []referrerDesc, next *url.URL, found bool, err error) {
+// referrersPage is one page of the referrers API: its entries, whether the
+// registry applied the artifactType filter (OCI-Filters-Applied), and
+// whether it answered at all (not with 404, nor with a page that is not an
+// OCI index, as a registry without the API that answers every path with a
+// web page does).
+type referrersPage struct {
+	entries         []referrerDesc
+	filtered, found bool
+}
+
+// referrersPage reads one page of the referrers API; next is the following
+// page.
+func (c *Client) referrersPage(ctx context.Context, s *session, first, u *url.URL) (p referrersPage, next *url.URL, err error) {
 	resp, err := c.get(ctx, s, u.String(), string(types.OCIImageIndex))
 	if err != nil {
-		return nil, nil, false, err
+		return p, nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, nil, false, nil
+		return p, nil, nil
 	}
 	if err := transport.CheckError(resp, http.StatusOK); err != nil {
-		return nil, nil, false, err
+		return p, nil, err
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != string(types.OCIImageIndex) {
-		return nil, nil, false, nil
+		return p, nil, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxManifestSize+1))
 	if err != nil {
-		return nil, nil, false, err
+		return p, nil, err
 	}
 	if len(body) > MaxManifestSize {
-		return nil, nil, false, malformedf("a page of the referrers list is more than %d bytes", MaxManifestSize)
+		return p, nil, malformedf("a page of the referrers list is more than %d bytes", MaxManifestSize)
 	}
-	entries, err = parseReferrersIndex(body, "the referrers list")
-	if err != nil {
-		return nil, nil, false, err
+	if p.entries, err = parseReferrersIndex(body, "the referrers list"); err != nil {
+		return p, nil, err
 	}
+	for _, v := range resp.Header.Values("OCI-Filters-Applied") {
+		for _, f := range strings.Split(v, ",") {
+			p.filtered = p.filtered || strings.TrimSpace(f) == "artifactType"
+		}
+	}
+	p.found = true
 	next, err = nextPage(resp, first, u, "referrers list")
-	return entries, next, true, err
+	return p, next, err
 }
 
 // FallbackTag is the tag under which a registry without the referrers API

@@ -152,6 +152,15 @@ func TestReferrersTrustTheManifest(t *testing.T) {
 	if !slices.Equal(referrerDigests(got), refs) || !slices.Equal(types, []string{sbomType, bundleType}) {
 		t.Fatalf("referrers %v of types %v, want %v of types from their manifests", referrerDigests(got), types, refs)
 	}
+	// Filtering by its own reading, the registry finds no bundle: the
+	// unfiltered list and the manifests do.
+	got, err = c.Referrers(context.Background(), mustParse(t, reg.Host+"/app@"+subject), bundleType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(referrerDigests(got), refs[1:]) {
+		t.Fatalf("bundle referrers %v, want %v", referrerDigests(got), refs[1:])
+	}
 }
 
 // TestReferrersNone: no referrers is an empty list, with and without the
