@@ -187,8 +187,8 @@ func (d *signatureDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 						MarkdownDescription: "The Sigstore trusted root to check against, in JSON: `trusted_root.json` of " +
 							"Sigstore's TUF repository for the public-good instance (what GitHub Actions signs with), or what " +
 							"`cosign trusted-root create` writes for a private one, e.g. `file(\"trusted_root.json\")`: " +
-							"nothing is fetched at plan time. Keep it current: the guide says how.",
-						Required:   true,
+							"nothing is fetched at plan time. Required in the block; keep it current: the guide says how.",
+						Optional:   true,
 						Validators: []validator.String{validators.TrustedRoot()},
 					},
 				},
@@ -245,6 +245,10 @@ func signatureConfigProblems(m signatureModel) []configProblem {
 				add(at.AtName(pair[0]), "Give exactly one of %s and %s in the keyless block: the certificate's %s must be "+
 					"pinned down, or anyone with an account at the issuer could sign.", pair[0], pair[1], pair[0])
 			}
+		}
+		if k.TrustedRootJSON.IsNull() {
+			add(at.AtName("trusted_root_json"), "The keyless block needs trusted_root_json: certificates are checked against "+
+				"it, and nothing is fetched at plan time.")
 		}
 		return out
 	}
