@@ -88,9 +88,9 @@ func (f *fixture) simpleLayer(k *signaturetest.Key, signs string) registrytest.B
 	return l
 }
 
-func (f *fixture) verify(p *signature.Policy, store *cache.Store) *signature.Result {
+func (f *fixture) verify(p *signature.Policy) *signature.Result {
 	f.t.Helper()
-	c := registry.New(registry.Options{Keychain: auth.Keychain(auth.NewStatic(nil)), Cache: store})
+	c := registry.New(registry.Options{Keychain: auth.Keychain(auth.NewStatic(nil))})
 	f.t.Cleanup(c.Close)
 	return f.verifyWith(c, p)
 }
@@ -162,16 +162,16 @@ func TestKeySignatures(t *testing.T) {
 	for _, api := range []bool{true, false} {
 		f := newFixture(t, registrytest.Options{Referrers: api})
 		k, other := f.key(0), f.key(0)
-		wantFailures(t, f.verify(keyPolicy(t, k), nil)) // unsigned
+		wantFailures(t, f.verify(keyPolicy(t, k))) // unsigned
 
 		bundle := f.pushKeyBundle(k, f.subject)
-		res := f.verify(keyPolicy(t, other, k), nil)
+		res := f.verify(keyPolicy(t, other, k))
 		pk, _ := signature.ParsePublicKey(k.PublicPEM)
 		if len(res.Verified) != 1 || res.Verified[0].Format != signature.FormatBundle || res.Verified[0].Digest != bundle ||
 			res.Verified[0].KeyID != pk.ID || !res.Verified[0].IntegratedTime.IsZero() {
 			t.Fatalf("api %v: verified %+v, want the bundle %s with key %s and no log time", api, res.Verified, bundle, pk.ID)
 		}
-		wantFailures(t, f.verify(keyPolicy(t, other), nil), signature.ReasonWrongKey)
+		wantFailures(t, f.verify(keyPolicy(t, other)), signature.ReasonWrongKey)
 	}
 }
 
@@ -187,11 +187,11 @@ func TestSimpleSigning(t *testing.T) {
 			f := newFixture(t, registrytest.Options{})
 			k, other := f.key(alg), f.key(alg)
 			sig := f.pushSimple(f.simpleLayer(k, f.subject))
-			res := f.verify(keyPolicy(t, k), nil)
+			res := f.verify(keyPolicy(t, k))
 			if len(res.Verified) != 1 || res.Verified[0].Format != signature.FormatSimpleSigning || res.Verified[0].Digest != sig {
 				t.Fatalf("verified %+v, failed %+v; want the .sig manifest %s", res.Verified, res.Failed, sig)
 			}
-			wantFailures(t, f.verify(keyPolicy(t, other), nil), signature.ReasonWrongKey)
+			wantFailures(t, f.verify(keyPolicy(t, other)), signature.ReasonWrongKey)
 		})
 	}
 }
@@ -203,7 +203,7 @@ func TestDigestNotBound(t *testing.T) {
 	k := f.key(0)
 	f.pushKeyBundle(k, f.other)
 	f.pushSimple(f.simpleLayer(k, f.other))
-	res := f.verify(keyPolicy(t, k), nil)
+	res := f.verify(keyPolicy(t, k))
 	wantFailures(t, res, signature.ReasonDigestNotBound, signature.ReasonDigestNotBound)
 	if !strings.Contains(res.Failed[0].Detail, "it signs "+f.other+", not "+f.subject) {
 		t.Errorf("detail %q does not name both digests", res.Failed[0].Detail)
@@ -226,7 +226,7 @@ func TestAttestationsPassedOver(t *testing.T) {
 	})
 	f.must(err)
 	f.reg.Requests.Reset()
-	wantFailures(t, f.verify(keyPolicy(t, k), nil))
+	wantFailures(t, f.verify(keyPolicy(t, k)))
 	if n := f.reg.Count(http.MethodGet, "/v2/app/blobs/"); n != 0 {
 		t.Errorf("the attestation's bundle was read (%d blob requests)", n)
 	}
@@ -235,7 +235,7 @@ func TestAttestationsPassedOver(t *testing.T) {
 	f.must(err)
 	_, err = signaturetest.PushBundle(context.Background(), f.reg, "app", f.subject, attestation)
 	f.must(err)
-	wantFailures(t, f.verify(keyPolicy(t, k), nil))
+	wantFailures(t, f.verify(keyPolicy(t, k)))
 }
 
 // TestKeyless: a keyless bundle (cosign v3) and a keyless simple signature
@@ -273,7 +273,7 @@ func TestKeyless(t *testing.T) {
 				f.must(err)
 				sig = f.pushSimple(l)
 			}
-			res := f.verify(keylessPolicy(t, rootJSON, workflow, githubIssuer), nil)
+			res := f.verify(keylessPolicy(t, rootJSON, workflow, githubIssuer))
 			if len(res.Verified) != 1 {
 				t.Fatalf("verified %+v, failed %+v; want the %s signature", res.Verified, res.Failed, format)
 			}
@@ -285,13 +285,13 @@ func TestKeyless(t *testing.T) {
 			regex := keylessPolicy(t, rootJSON, "", githubIssuer)
 			id, _ := signature.NewMatcher("", `^builder@example\.com$`)
 			regex.Identity = &id
-			if res := f.verify(regex, nil); len(res.Verified) != 1 {
+			if res := f.verify(regex); len(res.Verified) != 1 {
 				t.Errorf("identity regex: verified %+v, failed %+v", res.Verified, res.Failed)
 			}
-			wantFailures(t, f.verify(keylessPolicy(t, rootJSON, otherWorkflow, githubIssuer), nil), signature.ReasonIdentity)
-			wantFailures(t, f.verify(keylessPolicy(t, rootJSON, workflow, "https://accounts.google.com"), nil), signature.ReasonIssuer)
-			wantFailures(t, f.verify(keylessPolicy(t, untrusted, workflow, githubIssuer), nil), signature.ReasonUntrustedChain)
-			wantFailures(t, f.verify(keyPolicy(t, f.key(0)), nil), signature.ReasonKeyless)
+			wantFailures(t, f.verify(keylessPolicy(t, rootJSON, otherWorkflow, githubIssuer)), signature.ReasonIdentity)
+			wantFailures(t, f.verify(keylessPolicy(t, rootJSON, workflow, "https://accounts.google.com")), signature.ReasonIssuer)
+			wantFailures(t, f.verify(keylessPolicy(t, untrusted, workflow, githubIssuer)), signature.ReasonUntrustedChain)
+			wantFailures(t, f.verify(keyPolicy(t, f.key(0))), signature.ReasonKeyless)
 		})
 	}
 }
@@ -312,13 +312,13 @@ func TestRequireTlog(t *testing.T) {
 	f.pushKeyBundle(k, f.subject)
 	p := keyPolicy(t, k)
 	p.TrustedRoot, _ = signature.ParseTrustedRoot(rootJSON)
-	if res := f.verify(p, nil); len(res.Verified) != 1 {
+	if res := f.verify(p); len(res.Verified) != 1 {
 		t.Fatalf("with a trusted root but no requirement: verified %+v, failed %+v", res.Verified, res.Failed)
 	}
 	p.RequireTlog = true
-	res := f.verify(p, nil)
+	res := f.verify(p)
 	wantFailures(t, res, signature.ReasonNoLogEntry)
-	wantFailures(t, f.verify(keylessPolicy(t, rootJSON, workflow, githubIssuer), nil), signature.ReasonNotKeyless)
+	wantFailures(t, f.verify(keylessPolicy(t, rootJSON, workflow, githubIssuer)), signature.ReasonNotKeyless)
 }
 
 // TestVerifiedReadCost: on a cold cache a verified read adds three
