@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth"
-	"github.com/imageinfo/terraform-provider-imageinfo/internal/cache"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
 )
 
@@ -58,12 +57,7 @@ func referrerDigests(r *Referrers) []string {
 func TestReferrersAPI(t *testing.T) {
 	reg := registrytest.New(t, registrytest.Options{Referrers: true, ReferrersPageSize: 1})
 	subject, refs := pushWithReferrers(t, reg)
-	store, err := cache.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := New(Options{Keychain: auth.Keychain(auth.NewStatic(nil)), Cache: store})
-	t.Cleanup(c.Close)
+	c := cachedClient(t, reg, t.TempDir())
 	ref := mustParse(t, reg.Host+"/app@"+subject)
 
 	got, err := c.Referrers(context.Background(), ref, "")
@@ -104,12 +98,7 @@ func TestReferrersAPI(t *testing.T) {
 func TestReferrersFallbackTag(t *testing.T) {
 	reg := registrytest.New(t, registrytest.Options{})
 	subject, refs := pushWithReferrers(t, reg)
-	store, err := cache.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := New(Options{Keychain: auth.Keychain(auth.NewStatic(nil)), Cache: store})
-	t.Cleanup(c.Close)
+	c := cachedClient(t, reg, t.TempDir())
 	ref := mustParse(t, reg.Host+"/app@"+subject)
 
 	got, err := c.Referrers(context.Background(), ref, sbomType)

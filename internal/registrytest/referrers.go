@@ -94,7 +94,7 @@ func (f *referrersFront) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 		req.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	rec := &statusRecorder{ResponseWriter: w}
+	rec := &statusWriter{ResponseWriter: w}
 	f.next.ServeHTTP(rec, req)
 	if rec.status/100 != 2 {
 		return
@@ -104,26 +104,6 @@ func (f *referrersFront) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	f.record(name, req.Header.Get("Content-Type"), body)
-}
-
-// statusRecorder notes the status an inner handler answered with.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
 }
 
 // record indexes a manifest just stored if it names a subject.

@@ -238,11 +238,9 @@ func TestAttestationsPassedOver(t *testing.T) {
 	wantFailures(t, f.verify(keyPolicy(t, k)))
 }
 
-// TestKeyless: a keyless bundle (cosign v3) and a keyless simple signature
-// (cosign v2) verify for their identity and issuer against the trusted root,
-// with the log's integrated time, and fail for another identity, another
-// issuer, a root that does not trust their certificate authority, and keys.
-func TestKeyless(t *testing.T) {
+// newSigstore starts a virtual Sigstore and gives its trusted root.
+func newSigstore(t *testing.T) (*signaturetest.Sigstore, string) {
+	t.Helper()
 	ss, err := signaturetest.NewSigstore()
 	if err != nil {
 		t.Fatal(err)
@@ -251,10 +249,16 @@ func TestKeyless(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stranger, err := signaturetest.NewSigstore()
-	if err != nil {
-		t.Fatal(err)
-	}
+	return ss, rootJSON
+}
+
+// TestKeyless: a keyless bundle (cosign v3) and a keyless simple signature
+// (cosign v2) verify for their identity and issuer against the trusted root,
+// with the log's integrated time, and fail for another identity, another
+// issuer, a root that does not trust their certificate authority, and keys.
+func TestKeyless(t *testing.T) {
+	ss, rootJSON := newSigstore(t)
+	stranger, _ := newSigstore(t)
 	untrusted, err := ss.TrustedRootJSONWithFulcio(stranger)
 	if err != nil {
 		t.Fatal(err)
@@ -299,14 +303,7 @@ func TestKeyless(t *testing.T) {
 // TestRequireTlog: a key signature without a log entry is refused when one
 // is required; a keyless policy refuses a key signature.
 func TestRequireTlog(t *testing.T) {
-	ss, err := signaturetest.NewSigstore()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rootJSON, err := ss.TrustedRootJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, rootJSON := newSigstore(t)
 	f := newFixture(t, registrytest.Options{Referrers: true})
 	k := f.key(0)
 	f.pushKeyBundle(k, f.subject)

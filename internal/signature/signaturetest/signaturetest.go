@@ -7,6 +7,7 @@ package signaturetest
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -23,6 +24,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/sign"
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
 	"github.com/sigstore/sigstore-go/pkg/tlog"
+	"github.com/sigstore/sigstore-go/pkg/verify"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registrytest"
@@ -173,20 +175,52 @@ func (s *Sigstore) KeylessBundle(identity, issuer, digest string) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	vc, err := e.VerificationContent()
+	p, err := s.parts(e)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := e.SignatureContent()
-	if err != nil {
-		return nil, err
-	}
-	env := sc.EnvelopeContent().RawEnvelope()
+	env := p.content.EnvelopeContent().RawEnvelope()
 	payload, err := base64.StdEncoding.DecodeString(env.Payload)
 	if err != nil {
 		return nil, err
 	}
 	sig, err := base64.StdEncoding.DecodeString(env.Signatures[0].Sig)
+	if err != nil {
+		return nil, err
+	}
+	pb := &protobundle.Bundle{
+		MediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+		VerificationMaterial: &protobundle.VerificationMaterial{
+			Content: &protobundle.VerificationMaterial_Certificate{
+				Certificate: &protocommon.X509Certificate{RawBytes: p.cert.Raw},
+			},
+			TlogEntries: []*protorekor.TransparencyLogEntry{p.entry},
+			TimestampVerificationData: &protobundle.TimestampVerificationData{
+				Rfc3161Timestamps: []*protocommon.RFC3161SignedTimestamp{{SignedTimestamp: p.timestamp}},
+			},
+		},
+		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
+			Payload: payload, PayloadType: env.PayloadType, Signatures: []*protodsse.Signature{{Sig: sig}},
+		}},
+	}
+	return protojson.Marshal(pb)
+}
+
+// signed is what the virtual Sigstore's signing yields, as a bundle or a
+// .sig layer carries it.
+type signed struct {
+	cert      *x509.Certificate
+	content   verify.SignatureContent
+	timestamp []byte
+	entry     *protorekor.TransparencyLogEntry
+}
+
+func (s *Sigstore) parts(e *ca.TestEntity) (*signed, error) {
+	vc, err := e.VerificationContent()
+	if err != nil {
+		return nil, err
+	}
+	sc, err := e.SignatureContent()
 	if err != nil {
 		return nil, err
 	}
@@ -202,22 +236,7 @@ func (s *Sigstore) KeylessBundle(identity, issuer, digest string) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	pb := &protobundle.Bundle{
-		MediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
-		VerificationMaterial: &protobundle.VerificationMaterial{
-			Content: &protobundle.VerificationMaterial_Certificate{
-				Certificate: &protocommon.X509Certificate{RawBytes: vc.Certificate().Raw},
-			},
-			TlogEntries: []*protorekor.TransparencyLogEntry{tle},
-			TimestampVerificationData: &protobundle.TimestampVerificationData{
-				Rfc3161Timestamps: []*protocommon.RFC3161SignedTimestamp{{SignedTimestamp: timestamps[0]}},
-			},
-		},
-		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
-			Payload: payload, PayloadType: env.PayloadType, Signatures: []*protodsse.Signature{{Sig: sig}},
-		}},
-	}
-	return protojson.Marshal(pb)
+	return &signed{cert: vc.Certificate(), content: sc, timestamp: timestamps[0], entry: tle}, nil
 }
 
 // withPromise gives a log entry of the virtual Rekor the kind and signed
@@ -254,26 +273,11 @@ func (s *Sigstore) KeylessSimpleSignature(identity, issuer string, payload []byt
 	if err != nil {
 		return registrytest.Blob{}, err
 	}
-	vc, err := e.VerificationContent()
+	p, err := s.parts(e)
 	if err != nil {
 		return registrytest.Blob{}, err
 	}
-	sc, err := e.SignatureContent()
-	if err != nil {
-		return registrytest.Blob{}, err
-	}
-	timestamps, err := e.Timestamps()
-	if err != nil {
-		return registrytest.Blob{}, err
-	}
-	entries, err := e.TlogEntries()
-	if err != nil {
-		return registrytest.Blob{}, err
-	}
-	tle, err := s.withPromise(entries[0])
-	if err != nil {
-		return registrytest.Blob{}, err
-	}
+	tle := p.entry
 	rekorBundle, err := json.Marshal(map[string]any{
 		"SignedEntryTimestamp": tle.InclusionPromise.SignedEntryTimestamp,
 		"Payload": map[string]any{
@@ -286,13 +290,13 @@ func (s *Sigstore) KeylessSimpleSignature(identity, issuer string, payload []byt
 	if err != nil {
 		return registrytest.Blob{}, err
 	}
-	timestamp, err := json.Marshal(map[string][]byte{"SignedRFC3161Timestamp": timestamps[0]})
+	timestamp, err := json.Marshal(map[string][]byte{"SignedRFC3161Timestamp": p.timestamp})
 	if err != nil {
 		return registrytest.Blob{}, err
 	}
-	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: vc.Certificate().Raw})
+	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.cert.Raw})
 	return registrytest.Blob{MediaType: signature.SimpleSigningMediaType, Data: payload, Annotations: map[string]string{
-		"dev.cosignproject.cosign/signature":   base64.StdEncoding.EncodeToString(sc.Signature()),
+		"dev.cosignproject.cosign/signature":   base64.StdEncoding.EncodeToString(p.content.Signature()),
 		"dev.sigstore.cosign/certificate":      string(cert),
 		"dev.sigstore.cosign/bundle":           string(rekorBundle),
 		"dev.sigstore.cosign/rfc3161timestamp": string(timestamp),
