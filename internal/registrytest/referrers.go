@@ -17,8 +17,8 @@ import (
 // path with 404), served in front of it when Options.Referrers is set.
 //
 // The front watches every manifest PUT that reaches distribution, fixture
-// pushes included, and indexes those that name a subject; a DELETE of a
-// manifest by digest removes it. GET /v2/<name>/referrers/<digest> then
+// pushes included, and indexes those that name a subject (deletes are not
+// followed). GET /v2/<name>/referrers/<digest> then
 // answers as the distribution spec 1.1 says: 200 with an OCI image index
 // (an empty one for a subject without referrers, even one that does not
 // exist), each entry the referrer manifest's descriptor with its
@@ -80,30 +80,22 @@ func (f *referrersFront) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		f.serveReferrers(w, req, name, dgst)
 		return
 	}
-	name, ref, ok := splitPath(req.URL.Path, "manifests")
-	if !ok || (req.Method != http.MethodPut && req.Method != http.MethodDelete) {
+	name, _, ok := splitPath(req.URL.Path, "manifests")
+	if !ok || req.Method != http.MethodPut {
 		f.next.ServeHTTP(w, req)
 		return
 	}
-	var body []byte
-	if req.Method == http.MethodPut {
-		var err error
-		if body, err = io.ReadAll(io.LimitReader(req.Body, 4<<20+1)); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		req.Body = io.NopCloser(bytes.NewReader(body))
+	body, err := io.ReadAll(io.LimitReader(req.Body, 4<<20+1))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
 	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
 	rec := &statusWriter{ResponseWriter: w}
 	f.next.ServeHTTP(rec, req)
-	if rec.status/100 != 2 {
-		return
+	if rec.status/100 == 2 {
+		f.record(name, req.Header.Get("Content-Type"), body)
 	}
-	if req.Method == http.MethodDelete {
-		f.forget(name, ref)
-		return
-	}
-	f.record(name, req.Header.Get("Content-Type"), body)
 }
 
 // record indexes a manifest just stored if it names a subject.
@@ -143,20 +135,6 @@ func (f *referrersFront) record(name, contentType string, body []byte) {
 		}
 	}
 	subjects[m.Subject.Digest] = append(subjects[m.Subject.Digest], e)
-}
-
-func (f *referrersFront) forget(name, dgst string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for subject, entries := range f.index[name] {
-		kept := entries[:0:0]
-		for _, e := range entries {
-			if e.Digest != dgst {
-				kept = append(kept, e)
-			}
-		}
-		f.index[name][subject] = kept
-	}
 }
 
 func (f *referrersFront) serveReferrers(w http.ResponseWriter, req *http.Request, name, dgst string) {
