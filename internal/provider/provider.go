@@ -38,6 +38,8 @@ func (p *imageinfoProvider) DataSources(context.Context) []func() datasource.Dat
 	return []func() datasource.DataSource{
 		newManifestDataSource,
 		newTagsDataSource,
+		newReferrersDataSource,
+		newSignatureDataSource,
 	}
 }
 

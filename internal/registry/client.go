@@ -76,6 +76,8 @@ type Client struct {
 	realmNotes sync.Map
 	// now is the clock tokens expire by: time.Now, but for tests.
 	now func() time.Time
+	// noReferrers remembers the registries without a referrers API.
+	noReferrers noReferrersAPI
 }
 
 type repoKey struct{ registry, repository string }

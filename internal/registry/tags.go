@@ -119,24 +119,35 @@ func (c *Client) tagPage(ctx context.Context, s *session, first, u *url.URL) (ta
 	if err := json.Unmarshal(body, &p); err != nil {
 		return nil, nil, false, malformedf("the tag list is not valid JSON: %w", err)
 	}
+	next, err = nextPage(resp, first, u, "tag list")
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return p.Tags, next, false, nil
+}
+
+// nextPage is the page after u of a paged list (what names it in errors)
+// whose first page is first: the target of the answer's Link rel="next",
+// nil on the last page. A relative link is relative to the page that gave
+// it, and a link to another origin is refused: credentials go only to the
+// registry.
+func nextPage(resp *http.Response, first, u *url.URL, what string) (*url.URL, error) {
 	link, err := nextLink(resp.Header.Values("Link"))
 	if err != nil || link == "" {
-		return p.Tags, nil, false, err
+		return nil, err
 	}
-	// A relative link is relative to the page that gave it.
 	base := u
 	if resp.Request != nil && resp.Request.URL != nil {
 		base = resp.Request.URL
 	}
-	next, err = base.Parse(link)
+	next, err := base.Parse(link)
 	if err != nil {
-		return nil, nil, false, malformedf("the tag list's Link header %q is not a URL: %w", link, err)
+		return nil, malformedf("the %s's Link header %q is not a URL: %w", what, link, err)
 	}
-	// Credentials go only to the registry: a link elsewhere is not followed.
 	if next.Scheme != first.Scheme || !strings.EqualFold(next.Host, first.Host) {
-		return nil, nil, false, malformedf("the tag list's next page is on %s://%s, not on the registry %s://%s", next.Scheme, next.Host, first.Scheme, first.Host)
+		return nil, malformedf("the %s's next page is on %s://%s, not on the registry %s://%s", what, next.Scheme, next.Host, first.Scheme, first.Host)
 	}
-	return p.Tags, next, false, nil
+	return next, nil
 }
 
 // nextLink finds the target of rel="next" in Link header values (RFC 8288):

@@ -170,6 +170,17 @@ type Options struct {
 	// ClientCertificatePEM; HTTPTransport and ClientTLSConfig carry none
 	// (TLS only).
 	RequireClientCert bool
+	// Referrers serves the OCI 1.1 referrers API in front of the registry
+	// (see referrers.go); without it the path answers 404, as distribution
+	// v3 does, and pushes keep the fallback tag instead.
+	Referrers bool
+	// ReferrersPageSize pages the referrers API with Link headers, this
+	// many entries a page; 0 answers with one page (Referrers only).
+	ReferrersPageSize int
+	// ReferrersConfigArtifactType makes the referrers API list each
+	// referrer's config media type as its artifactType, as some registries
+	// do, whatever the manifest's own artifactType (Referrers only).
+	ReferrersConfigArtifactType bool
 }
 
 // Registry is a running distribution registry, and for AuthToken its token
@@ -440,7 +451,11 @@ func newApp(cfg *configuration.Configuration) (app *handlers.App, err error) {
 // registryHandler routes fixture requests straight to distribution and
 // everything else through the request log and Options.Wrap.
 func (r *Registry) registryHandler() http.Handler {
-	var inner http.Handler = r.app
+	var backend http.Handler = r.app
+	if r.opts.Referrers {
+		backend = newReferrersFront(r.app, r.opts)
+	}
+	inner := backend
 	if r.opts.StrictTokenExpiry {
 		inner = r.strictExpiry(inner)
 	}
@@ -450,7 +465,7 @@ func (r *Registry) registryHandler() http.Handler {
 	logged := r.Requests.middleware(inner, false)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if r.isFixture(req) {
-			r.app.ServeHTTP(w, req)
+			backend.ServeHTTP(w, req)
 			return
 		}
 		logged.ServeHTTP(w, req)
