@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 )
@@ -98,7 +99,7 @@ func (c *Client) tagPage(ctx context.Context, s *session, first, u *url.URL) (ta
 		return nil, nil, false, err
 	}
 	defer resp.Body.Close()
-	if err := transport.CheckError(resp, http.StatusOK); err != nil {
+	if err := checkAnswer(resp); err != nil {
 		var terr *transport.Error
 		if errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound {
 			for _, d := range terr.Errors {
@@ -136,6 +137,15 @@ func (c *Client) tagPage(ctx context.Context, s *session, first, u *url.URL) (ta
 	// Credentials go only to the registry: a link elsewhere is not followed.
 	if next.Scheme != first.Scheme || !strings.EqualFold(next.Host, first.Host) {
 		return nil, nil, false, malformedf("the tag list's next page is on %s://%s, not on the registry %s://%s", next.Scheme, next.Host, first.Scheme, first.Host)
+	}
+	// The next page is a page of this repository's tag list: what the Link
+	// chooses is its query (the registry's own cursor, whatever it is named).
+	// Artifactory's Link drops the repository key from the path (RTFACT-18971),
+	// which would list another repository, or fail.
+	if next.Path != first.Path {
+		tflog.Debug(ctx, "the tag list's Link names another path; following its query on this repository's tag list", map[string]any{"link_path": next.Path})
+		query := next.RawQuery
+		next = &url.URL{Scheme: first.Scheme, Host: first.Host, Path: first.Path, RawPath: first.RawPath, RawQuery: query}
 	}
 	return p.Tags, next, false, nil
 }
