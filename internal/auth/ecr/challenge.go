@@ -33,3 +33,19 @@ func IsChallenge(scheme string, params map[string]string) bool {
 	}
 	return false
 }
+
+// IsPublicChallenge reports whether a challenge is ECR Public's: Bearer with
+// service="public.ecr.aws" (PublicHost), whatever host sent it, as a mirror or
+// a stand-in does. ECR Public's token service also takes only a password from
+// the ECR Public API.
+func IsPublicChallenge(scheme string, params map[string]string) bool {
+	if !strings.EqualFold(scheme, "bearer") {
+		return false
+	}
+	for k, v := range params {
+		if strings.EqualFold(k, "service") && strings.EqualFold(v, PublicHost) {
+			return true
+		}
+	}
+	return false
+}
