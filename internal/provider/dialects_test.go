@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -118,46 +119,75 @@ const (
 	awsKeysAdvice  = `AWS access keys given as username and password are always refused`
 )
 
+// diags are the diagnostics of a registry: what most registries answer,
+// as distribution does, with the registry's own answers over them.
+func diags(own map[string][]string) map[string][]string {
+	d := map[string][]string{
+		sitMissingTag.name: {notFound, `MANIFEST_UNKNOWN: manifest unknown`},
+		sitNoCreds.name:    {authFailed, anonymousAsked},
+		sitRateLimit.name:  {rateLimited, askedFor1s},
+	}
+	maps.Copy(d, own)
+	return d
+}
+
+// answers are what a registry's servers answer: by default a token service
+// that issues a token for any repository (without access where there is
+// none) and refuses wrong credentials with 401, and a registry that refuses
+// such a token with 401, as distribution does; the registry's own answers
+// over them.
+func answers(own map[string]answered) map[string]answered {
+	a := map[string]answered{
+		sitMissingRepo.name: {token: 200, registry: 401}, sitMissingTag.name: {token: 200, registry: 404},
+		sitWrongCreds.name: {token: 401}, sitNoCreds.name: {token: 200, registry: 401},
+	}
+	maps.Copy(a, own)
+	return a
+}
+
+// quay is Quay, as it answers now or before 2022: the same but for paging.
+func quay(d func() *dialect.Dialect, pages int) front {
+	return front{
+		dialect: d, pages: pages,
+		diag: diags(map[string][]string{
+			sitMissingRepo.name: {authFailed, `access to the requested resource is not authorized`, tokenIssued},
+			sitWrongCreds.name:  {authFailed, `Specified credentials are invalid`, tokenRefused},
+		}),
+		answers: answers(nil),
+	}
+}
+
 var fronts = map[string]front{
 	"DockerHub": {
 		dialect: dialect.DockerHub, pages: 3,
-		diag: map[string][]string{
+		diag: diags(map[string][]string{
 			sitMissingRepo.name: {authFailed, `\(HTTP 401 UNAUTHORIZED\)`, tokenIssued},
-			sitMissingTag.name:  {notFound, `MANIFEST_UNKNOWN: manifest unknown`},
 			sitWrongCreds.name:  {authFailed, `incorrect username or password`, tokenRefused},
 			sitNoCreds.name: {authFailed, `Docker Hub answers an anonymous read this way both for a private repository and for one that does not exist`,
 				`library/nginx`, `personal access token`, `docker login`},
 			sitRateLimit.name: {rateLimited, `You have reached your pull rate limit`, `It allows 100 pulls per 6h, and says 0 are left`},
-		},
-		answers: map[string]answered{
-			sitMissingRepo.name: {token: 200, registry: 401}, sitMissingTag.name: {token: 200, registry: 404},
-			sitWrongCreds.name: {token: 401}, sitNoCreds.name: {token: 200, registry: 401},
-		},
+		}),
+		answers: answers(nil),
 	},
 	"GHCR": {
 		dialect: dialect.GHCR, pages: 3,
-		diag: map[string][]string{
+		diag: diags(map[string][]string{
 			sitMissingRepo.name: {notFound, `NAME_UNKNOWN: repository name not known to registry`},
-			sitMissingTag.name:  {notFound, `MANIFEST_UNKNOWN: manifest unknown`},
 			sitWrongCreds.name: {accessDenied, `\(HTTP 403 DENIED\)`, `Registries answer so both to credentials that are wrong or have expired`,
 				`either may be the case`, `read:packages`},
-			sitNoCreds.name:   {authFailed, anonymousAsked},
 			sitRateLimit.name: {rateLimited, `retry-after: 880.092µs, allowed: 44000/minute`},
-		},
-		answers: map[string]answered{
-			sitMissingRepo.name: {token: 200, registry: 404}, sitMissingTag.name: {token: 200, registry: 404},
-			sitWrongCreds.name: {token: 403}, sitNoCreds.name: {token: 401},
-		},
+		}),
+		answers: answers(map[string]answered{sitMissingRepo.name: {token: 200, registry: 404}, sitWrongCreds.name: {token: 403}, sitNoCreds.name: {token: 401}}),
 	},
 	"ECR": {
 		dialect: dialect.ECR, ecr: true, pages: 12,
-		diag: map[string][]string{
+		diag: diags(map[string][]string{
 			sitMissingRepo.name: {notFound, `NAME_UNKNOWN: The repository with name 'no/such' does not exist in the registry with id '123456789012'`},
 			sitMissingTag.name:  {notFound, `MANIFEST_UNKNOWN: Requested image not found`},
 			sitWrongCreds.name:  {authFailed, `\(HTTP 401 DENIED\)`, ecrAdvice, awsKeysAdvice},
 			sitNoCreds.name:     {authFailed, `\(HTTP 401 DENIED\)`, ecrAdvice},
-			sitRateLimit.name:   {rateLimited, askedFor1s},
-		},
+		}),
+		// Basic: no token service.
 		answers: map[string]answered{
 			sitMissingRepo.name: {registry: 404}, sitMissingTag.name: {registry: 404},
 			sitWrongCreds.name: {registry: 401}, sitNoCreds.name: {registry: 401},
@@ -166,129 +196,72 @@ var fronts = map[string]front{
 	},
 	"ECRPublic": {
 		dialect: dialect.ECRPublic, ecr: true, public: []string{"*"}, pages: 3,
-		diag: map[string][]string{
+		diag: diags(map[string][]string{
 			sitMissingRepo.name: {notFound, `NAME_UNKNOWN: The repository with name 'such' does not exist in the registry with id 'no'`},
 			sitMissingTag.name:  {notFound, `MANIFEST_UNKNOWN: Requested image not found`},
 			sitWrongCreds.name:  {authFailed, `\(HTTP 401 DENIED\)`, ecrAdvice, awsKeysAdvice, `ECR Public`},
-			sitRateLimit.name:   {rateLimited, askedFor1s},
-		},
-		answers: map[string]answered{
-			sitMissingRepo.name: {token: 200, registry: 404}, sitMissingTag.name: {token: 200, registry: 404},
-			sitWrongCreds.name: {token: 401},
-		},
-		na: map[string]string{sitNoCreds.name: "every ECR Public repository is public"},
+		}),
+		answers: answers(map[string]answered{sitMissingRepo.name: {token: 200, registry: 404}}),
+		na:      map[string]string{sitNoCreds.name: "every ECR Public repository is public"},
 	},
 	"Google": {
 		dialect: func() *dialect.Dialect { return dialect.Google("us") }, pages: 1,
-		diag: map[string][]string{
+		diag: diags(map[string][]string{
 			sitMissingRepo.name: {accessDenied, `\(HTTP 403 DENIED\)`,
 				`The registry says ` + blockCreds + ` lack the permission "artifactregistry.repositories.downloadArtifacts" on "projects/no/locations/us/repositories/such", or that the repository may not exist`,
 				`Artifact Registry Reader`},
-			sitMissingTag.name: {notFound, `MANIFEST_UNKNOWN: manifest unknown`},
 			sitWrongCreds.name: {authFailed, `UNAUTHORIZED: authentication failed`, tokenRefused},
 			sitNoCreds.name: {accessDenied, `No credentials were configured for "[^"]+", and the registry refuses anonymous reads of this repository: it wants the permission "artifactregistry.repositories.downloadArtifacts" on "projects/team/locations/us/repositories/nocreds"`,
 				`The repository may also not exist`},
-			sitRateLimit.name: {rateLimited, askedFor1s},
-		},
-		answers: map[string]answered{
-			sitMissingRepo.name: {token: 403}, sitMissingTag.name: {token: 200, registry: 404},
-			sitWrongCreds.name: {token: 401}, sitNoCreds.name: {token: 403},
-		},
+		}),
+		answers: answers(map[string]answered{sitMissingRepo.name: {token: 403}, sitNoCreds.name: {token: 403}}),
 	},
 	"ACR": {
 		dialect: dialect.ACR, pages: 3,
-		diag: map[string][]string{
+		diag: diags(map[string][]string{
 			sitMissingRepo.name: {notFound, `NAME_UNKNOWN: repository name not known to registry`},
 			sitMissingTag.name:  {notFound, `manifest tagged by "nope" is not found`},
 			sitWrongCreds.name:  {authFailed, tokenRefused},
-			sitNoCreds.name:     {authFailed, anonymousAsked},
-			sitRateLimit.name:   {rateLimited, askedFor1s},
-		},
-		answers: map[string]answered{
-			sitMissingRepo.name: {token: 200, registry: 404}, sitMissingTag.name: {token: 200, registry: 404},
-			sitWrongCreds.name: {token: 401}, sitNoCreds.name: {token: 200, registry: 401},
-		},
+		}),
+		answers: answers(map[string]answered{sitMissingRepo.name: {token: 200, registry: 404}}),
 	},
-	"Quay": {
-		dialect: dialect.Quay, pages: 21,
-		diag: map[string][]string{
-			sitMissingRepo.name: {authFailed, `access to the requested resource is not authorized`, tokenIssued},
-			sitMissingTag.name:  {notFound, `MANIFEST_UNKNOWN: manifest unknown`},
-			sitWrongCreds.name:  {authFailed, `Specified credentials are invalid`, tokenRefused},
-			sitNoCreds.name:     {authFailed, anonymousAsked},
-			sitRateLimit.name:   {rateLimited, askedFor1s},
-		},
-		answers: map[string]answered{
-			sitMissingRepo.name: {token: 200, registry: 401}, sitMissingTag.name: {token: 200, registry: 404},
-			sitWrongCreds.name: {token: 401}, sitNoCreds.name: {token: 200, registry: 401},
-		},
-	},
-	"QuayLegacy": {
-		dialect: dialect.QuayLegacy, pages: 41,
-		diag: map[string][]string{
-			sitMissingRepo.name: {authFailed, `access to the requested resource is not authorized`, tokenIssued},
-			sitMissingTag.name:  {notFound, `MANIFEST_UNKNOWN: manifest unknown`},
-			sitWrongCreds.name:  {authFailed, `Specified credentials are invalid`, tokenRefused},
-			sitNoCreds.name:     {authFailed, anonymousAsked},
-			sitRateLimit.name:   {rateLimited, askedFor1s},
-		},
-		answers: map[string]answered{
-			sitMissingRepo.name: {token: 200, registry: 401}, sitMissingTag.name: {token: 200, registry: 404},
-			sitWrongCreds.name: {token: 401}, sitNoCreds.name: {token: 200, registry: 401},
-		},
-	},
+	"Quay":       quay(dialect.Quay, 21),
+	"QuayLegacy": quay(dialect.QuayLegacy, 41),
 	"Harbor": {
 		dialect: dialect.Harbor, pages: 3,
-		diag: map[string][]string{
+		diag: diags(map[string][]string{
 			sitMissingRepo.name: {notFound, `\(HTTP 404 NOT_FOUND\)`, `repository no/such not found`},
 			sitMissingTag.name:  {notFound, `artifact team/app:nope not found`},
 			sitWrongCreds.name:  {authFailed, `unexpected status code 401 Unauthorized`, tokenRefused},
 			sitNoCreds.name:     {authFailed, `unauthorized to access repository: team/nocreds, action: pull`, anonymousAsked},
-			sitRateLimit.name:   {rateLimited, askedFor1s},
-		},
-		answers: map[string]answered{
-			sitMissingRepo.name: {token: 200, registry: 404}, sitMissingTag.name: {token: 200, registry: 404},
-			sitWrongCreds.name: {token: 401}, sitNoCreds.name: {token: 200, registry: 401},
-		},
+		}),
+		answers: answers(map[string]answered{sitMissingRepo.name: {token: 200, registry: 404}}),
 	},
 	"GitLab": {
 		dialect: dialect.GitLab, pages: 3,
-		diag: map[string][]string{
+		diag: diags(map[string][]string{
 			sitMissingRepo.name: {authFailed, tokenIssued},
-			sitMissingTag.name:  {notFound, `MANIFEST_UNKNOWN: manifest unknown`},
 			sitWrongCreds.name:  {authFailed, `HTTP Basic: Access denied`, tokenRefused},
-			sitNoCreds.name:     {authFailed, anonymousAsked},
-			sitRateLimit.name:   {rateLimited, askedFor1s},
-		},
-		answers: map[string]answered{
-			sitMissingRepo.name: {token: 200, registry: 401}, sitMissingTag.name: {token: 200, registry: 404},
-			sitWrongCreds.name: {token: 401}, sitNoCreds.name: {token: 200, registry: 401},
-		},
+		}),
+		answers: answers(nil),
 	},
 	"Artifactory": {
 		dialect: dialect.Artifactory, pages: 3,
-		diag: map[string][]string{
+		diag: diags(map[string][]string{
 			sitMissingRepo.name: {authFailed, tokenIssued},
 			sitMissingTag.name:  {notFound, `The named manifest is not known to the registry`},
 			sitWrongCreds.name:  {authFailed, tokenRefused},
-			sitNoCreds.name:     {authFailed, anonymousAsked},
-			sitRateLimit.name:   {rateLimited, askedFor1s},
-		},
-		answers: map[string]answered{
-			sitMissingRepo.name: {token: 200, registry: 401}, sitMissingTag.name: {token: 200, registry: 404},
-			sitWrongCreds.name: {token: 401}, sitNoCreds.name: {token: 200, registry: 401},
-		},
+		}),
+		answers: answers(nil),
 	},
 	"Nexus": {
 		dialect: dialect.Nexus, pages: 3,
-		diag: map[string][]string{
+		diag: diags(map[string][]string{
 			sitMissingRepo.name: {accessDenied, `The registry accepted ` + blockCreds + ` but refuses them this repository`,
 				`Some registries answer a repository that does not exist this way too`},
-			sitMissingTag.name: {notFound, `MANIFEST_UNKNOWN: manifest unknown`},
 			sitWrongCreds.name: {authFailed, `The registry refused ` + blockCreds},
-			sitNoCreds.name:    {authFailed, anonymousAsked},
-			sitRateLimit.name:  {rateLimited, askedFor1s},
-		},
+		}),
+		// Basic: no token service.
 		answers: map[string]answered{
 			sitMissingRepo.name: {registry: 403}, sitMissingTag.name: {registry: 404},
 			sitWrongCreds.name: {registry: 401}, sitNoCreds.name: {registry: 401},
