@@ -70,7 +70,7 @@ func (c *Client) newBase(tlsConfig *tls.Config) *base {
 		TLSClientConfig:       tlsConfig,
 	}
 	c.transports = append(c.transports, t)
-	var rt http.RoundTripper = newGuardTransport(t)
+	rt := newGuardTransport(t)
 	rt = &oauthFallbackTransport{inner: rt}
 	rt = &retryTransport{inner: rt, maxRetries: c.opts.MaxRetries}
 	pings := newPingCache(rt)
@@ -111,8 +111,8 @@ func run[T any](ctx context.Context, c *Client, ref imageref.Reference, identifi
 
 // explain classifies a failure and adds what a diagnostic needs to say what
 // to do: where the credentials came from and, when they were refused or
-// denied, the registry's challenge. It sends no request: the challenge is the one the
-// ping cache holds.
+// denied, the registry's challenge. It sends no request: the challenge is the
+// one the ping cache holds.
 func (c *Client) explain(ctx context.Context, err error, base Error, s *session, note *rateLimitNote) *Error {
 	e := classify(err, base)
 	if d, seen := note.get(); seen && e.Class == ClassRateLimited {
