@@ -196,7 +196,7 @@ func TestAccCredentials_Precedence(t *testing.T) {
 				// Block wrong, Docker config right: still the block, and its failure is reported.
 				PreConfig:   withDocker(testPassword),
 				Config:      providerConfig("", registryBlock("address", q(reg.Host), "ca_cert_pem", ca, "username", q(testUser), "password", q("wrong")), realm) + data,
-				ExpectError: regexp.MustCompile(`(?s)Registry Authentication Failed.*username/password from the provider's\s+registry block`),
+				ExpectError: regexp.MustCompile(`(?s)Registry Authentication Failed.*username/password\s+from\s+the\s+provider's\s+registry\s+block`),
 			},
 			{
 				// A block with only TLS settings: the Docker config gives the credentials.

@@ -9,6 +9,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -63,14 +64,9 @@ func adviceFor(e *registry.Error) (summary, advice string) {
 	case registry.ClassCredentials:
 		return "Registry Credentials Unavailable", credentialsAdvice(e)
 	case registry.ClassDenied:
-		return "Registry Access Denied", "The credentials were accepted but may not pull this repository. Grant them pull (read) access to it, " +
-			"or use credentials that have it."
+		return "Registry Access Denied", deniedAdvice(e)
 	case registry.ClassRateLimited:
-		advice := "The registry is limiting requests. Wait and try again"
-		if e.RetryAfter > 0 {
-			advice += fmt.Sprintf(" (it asked for %s)", e.RetryAfter)
-		}
-		return "Registry Rate Limit Reached", advice + "; authenticated requests usually get a higher limit. Raise max_retries to wait for it automatically within timeout."
+		return "Registry Rate Limit Reached", rateLimitAdvice(e)
 	case registry.ClassNetwork:
 		if e.TokenServer && e.StatusCode >= 500 {
 			return "Registry Token Server Error", tokenServerAdvice(e)
@@ -95,28 +91,146 @@ func adviceFor(e *registry.Error) (summary, advice string) {
 		"works with docker pull."
 }
 
-func unauthorizedAdvice(e *registry.Error) string {
-	var scheme string
-	var params map[string]string
+// challengeOf is the scheme and parameters of the registry's challenge, when
+// it is known.
+func challengeOf(e *registry.Error) (scheme string, params map[string]string) {
 	if e.Challenge != nil {
-		scheme, params = e.Challenge.Scheme, e.Challenge.Parameters
+		return e.Challenge.Scheme, e.Challenge.Parameters
 	}
+	return "", nil
+}
+
+// credentialsInUse names the credentials a registry refused, never their value.
+func credentialsInUse(e *registry.Error) string {
+	if e.Credentials.Source != "" {
+		return "the " + e.Credentials.Source
+	}
+	return "the credentials"
+}
+
+// unauthorizedAdvice says what to do about a 401. It claims no more than the
+// answer says: an anonymous 401 asks for credentials, which a private
+// repository needs and a missing one does not settle; a 401 from the registry
+// after its token service issued a token for the credentials says the token
+// does not reach this repository, not that the credentials are wrong.
+func unauthorizedAdvice(e *registry.Error) string {
+	scheme, params := challengeOf(e)
 	if msg, ok := ecrChallengeAdvice(e.Registry, scheme, params, e.Credentials.Username, e.Credentials.Kind == auth.KindECR); ok {
 		return msg
 	}
 	switch e.Credentials.Kind {
 	case auth.KindAnonymous:
-		return fmt.Sprintf("No credentials were configured for %q, and the registry requires them for this repository. "+
-			"Add a registry block for %q with username and password (or token).", e.Registry, e.Registry)
+		if isDockerHub(e.Registry, params) {
+			return fmt.Sprintf("Docker Hub answers an anonymous read this way both for a private repository and for one that does not "+
+				"exist, so either may be the case. Check the repository's name (official images are under library/, as in "+
+				"library/nginx). For a private repository, log in: add a registry block for %q with your Docker Hub username and a "+
+				"personal access token (read-only is enough) as password, or run docker login, whose credentials the provider "+
+				"reads from the Docker config.", e.Registry)
+		}
+		return fmt.Sprintf("No credentials were configured for %q, and the registry asks for them: the repository is private, or it "+
+			"does not exist (registries such as Quay and GitLab answer a missing repository this way rather than \"not found\"). "+
+			"Check the repository's name, and for a private repository add a registry block for %q with username and password "+
+			"(or token).", e.Registry, e.Registry)
 	case auth.KindECR:
 		return fmt.Sprintf("The registry refused the password from %s, even after fetching a new one. Check that the AWS "+
 			"credentials belong to the account that owns the registry or have cross-account access to the repository "+
 			"(ecr:BatchGetImage, ecr:GetDownloadUrlForLayer).", e.Credentials.Source)
 	}
-	if e.Credentials.Source != "" {
-		return fmt.Sprintf("The registry refused the %s. Check them, and that they have not expired or been revoked.", e.Credentials.Source)
+	creds := credentialsInUse(e)
+	exchanged := e.Credentials.Kind == auth.KindBasic || e.Credentials.Kind == auth.KindIdentityToken
+	switch {
+	case e.TokenServer:
+		return fmt.Sprintf("The registry's token service refused %s. Check them, and that they have not expired or been revoked.", creds)
+	case exchanged && strings.EqualFold(scheme, "bearer"):
+		return fmt.Sprintf("The registry's token service issued a token for %s, but the registry refused that token for this "+
+			"repository: the repository may not exist (Docker Hub, Quay, GitLab and others answer a missing repository this way), "+
+			"or the credentials may not pull it. Check the repository's name, and that the credentials have pull (read) access "+
+			"to it.", creds)
 	}
-	return "The registry refused the credentials. Check them, and that they have not expired or been revoked."
+	return fmt.Sprintf("The registry refused %s. Check them, and that they have not expired or been revoked.", creds)
+}
+
+// deniedAdvice says what to do about a 403. A 403 from a token service is
+// ambiguous (GHCR refuses an expired personal access token so), Google names
+// the permission it wanted and answers a missing repository the same way, and
+// an anonymous 403 asks for credentials.
+func deniedAdvice(e *registry.Error) string {
+	anonymous := e.Credentials.Kind == auth.KindAnonymous
+	creds := credentialsInUse(e)
+	if permission, resource, ok := namedPermission(e.Messages); ok {
+		if anonymous {
+			return fmt.Sprintf("No credentials were configured for %q, and the registry refuses anonymous reads of this repository: "+
+				"it wants the permission %q on %q. The repository may also not exist: Google Artifact Registry answers a missing "+
+				"repository this way. Check its name, and add a registry block for %q with credentials of an identity that has "+
+				"that permission (in Artifact Registry, the role Artifact Registry Reader).", e.Registry, permission, resource, e.Registry)
+		}
+		return fmt.Sprintf("The registry says %s lack the permission %q on %q, or that the repository may not exist. Grant that "+
+			"permission to the identity (in Artifact Registry, the role Artifact Registry Reader has it), or check the "+
+			"repository's name: the registry answers a missing repository the same way.", creds, permission, resource)
+	}
+	scheme, params := challengeOf(e)
+	if msg, ok := ecrChallengeAdvice(e.Registry, scheme, params, e.Credentials.Username, e.Credentials.Kind == auth.KindECR); ok {
+		return msg
+	}
+	switch {
+	case anonymous:
+		return fmt.Sprintf("No credentials were configured for %q, and the registry refuses anonymous reads of this repository, "+
+			"or it does not exist. Check the repository's name, and add a registry block for %q with credentials that may pull "+
+			"it.", e.Registry, e.Registry)
+	case e.TokenServer:
+		return fmt.Sprintf("The registry's token service refused a token for this repository. Registries answer so both to "+
+			"credentials that are wrong or have expired (GHCR answers an expired personal access token this way) and to valid "+
+			"ones without access to the repository, so either may be the case. Check that %s are current, and that they may "+
+			"pull this repository (for GHCR, a token with read:packages that can see the package).", creds)
+	}
+	return fmt.Sprintf("The registry accepted %s but refuses them this repository. Grant them pull (read) access to it, or use "+
+		"credentials that have it. Some registries answer a repository that does not exist this way too: check its name.", creds)
+}
+
+// rateLimitAdvice gives the numbers the registry sent: its pull quota and
+// how long it asked to wait.
+func rateLimitAdvice(e *registry.Error) string {
+	advice := "The registry is limiting requests."
+	if q := e.Quota; q != nil {
+		advice += fmt.Sprintf(" It allows %d pulls", q.Limit)
+		if q.Window > 0 {
+			advice += " per " + strings.TrimSuffix(strings.TrimSuffix(q.Window.String(), "0s"), "0m")
+		}
+		advice += fmt.Sprintf(", and says %d are left.", q.Remaining)
+	}
+	advice += " Wait and try again"
+	if e.RetryAfter > 0 {
+		advice += fmt.Sprintf(" (it asked for %s)", e.RetryAfter)
+	}
+	return advice + "; authenticated requests usually get a higher limit. Raise max_retries to wait for it automatically within timeout."
+}
+
+// googlePermission finds the permission and resource a registry's message
+// names, as Google's do: `Permission "artifactregistry.repositories.
+// downloadArtifacts" denied on resource "projects/P/locations/L/repositories/R"`.
+var googlePermission = regexp.MustCompile(`[Pp]ermission "([A-Za-z0-9_.]+)"(?: denied)? on resource "([^"]+)"`)
+
+func namedPermission(messages []string) (permission, resource string, ok bool) {
+	for _, message := range messages {
+		if m := googlePermission.FindStringSubmatch(message); m != nil {
+			return m[1], m[2], true
+		}
+	}
+	return "", "", false
+}
+
+// isDockerHub reports whether a registry is Docker Hub: by its canonical name,
+// or by the service its challenge names, as a mirror or stand-in shows it.
+func isDockerHub(registryHost string, challenge map[string]string) bool {
+	if registryHost == imageref.DockerHub {
+		return true
+	}
+	for k, v := range challenge {
+		if strings.EqualFold(k, "service") && strings.EqualFold(v, "registry.docker.io") {
+			return true
+		}
+	}
+	return false
 }
 
 // tlsAdvice says what to change for a failed TLS handshake: at the registry

@@ -16,8 +16,9 @@ import (
 )
 
 // ecrChallengeAdvice returns advice for a registry that refused a request with
-// 401, given its challenge (scheme and parameters), the username that was sent
-// ("" for none) and whether an ecr block is configured for it. It answers only
+// 401 or 403, given its challenge (scheme and parameters: ECR's Basic one, or
+// ECR Public's Bearer one), the username that was sent ("" for none) and
+// whether an ecr block is configured for it. It answers only
 // when the refusal is ECR's and ECR credentials were not in use: then no
 // username and password can work, and the fix is the ecr block. A username
 // that looks like an AWS access key id on an ECR host gets the same advice
@@ -28,9 +29,10 @@ func ecrChallengeAdvice(host, scheme string, params map[string]string, username 
 		return "", false
 	}
 	h, isECRHost := ecr.ParseHost(host)
+	public := ecr.IsPublic(host) || ecr.IsPublicChallenge(scheme, params)
 	awsKey := ecr.LooksLikeAccessKeyID(username)
 	keysForECR := awsKey && (isECRHost || ecr.IsPublic(host))
-	if !ecr.IsChallenge(scheme, params) && !keysForECR {
+	if !ecr.IsChallenge(scheme, params) && !ecr.IsPublicChallenge(scheme, params) && !keysForECR {
 		return "", false
 	}
 
@@ -46,7 +48,7 @@ func ecrChallengeAdvice(host, scheme string, params map[string]string, username 
 	switch {
 	case isECRHost:
 		fmt.Fprintf(&b, "      # region (%s) and registry_id (%s) default to the ones in the address\n", h.Region, h.RegistryID)
-	case ecr.IsPublic(host):
+	case public:
 		b.WriteString("      # ECR Public: the token comes from ecr-public in us-east-1\n")
 	default:
 		b.WriteString("      region      = \"<region>\"\n      registry_id = \"<12-digit account id>\"\n")

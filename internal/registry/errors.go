@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -91,10 +93,14 @@ type Error struct {
 	PlainHTTPRefused bool
 	// RetryAfter is what a rate-limited registry asked us to wait, if it said.
 	RetryAfter time.Duration
+	// Quota is the pull quota the registry stated in the failing answer's
+	// RateLimit-Limit and RateLimit-Remaining headers (Docker Hub); nil when
+	// it stated none.
+	Quota *PullQuota
 	// Credentials says which credentials were used, never what they are.
 	Credentials auth.Origin
-	// Challenge is the registry's WWW-Authenticate challenge, when it
-	// refused the credentials and its ping answer is known.
+	// Challenge is the registry's WWW-Authenticate challenge (of its ping),
+	// when it refused or denied the credentials and that answer is known.
 	Challenge *transport.Challenge
 	Err       error
 }
@@ -131,7 +137,12 @@ func classify(err error, base Error) *Error {
 				e.Messages = append(e.Messages, cut(printable(d.Message), maxMessageLength))
 			}
 		}
-		e.TokenServer = terr.Request != nil && !strings.HasPrefix(terr.Request.URL.Path, "/v2/")
+		e.TokenServer = terr.Request != nil && !isRegistryAPI(terr.Request.URL.Path)
+	}
+	var qe *quotaError
+	if errors.As(err, &qe) {
+		q := qe.quota
+		e.Quota = &q
 	}
 	e.Host = failedHost(err)
 	var plain *PlainHTTPError
@@ -155,6 +166,73 @@ func failedHost(err error) string {
 	}
 	return ""
 }
+
+// registryAPIPath matches the registry API paths a read uses; token realms
+// are anything else, including those under /v2/ (Google's /v2/token, Quay's
+// /v2/auth).
+var registryAPIPath = regexp.MustCompile(`^/v2/?$|^/v2/.+/(manifests|blobs|referrers)/[^/]+$|^/v2/.+/tags/list$`)
+
+func isRegistryAPI(path string) bool { return registryAPIPath.MatchString(path) }
+
+// PullQuota is a registry's pull quota as its RateLimit-Limit and
+// RateLimit-Remaining headers state it ("100;w=21600": 100 pulls per 21600
+// seconds).
+type PullQuota struct {
+	Limit, Remaining int
+	// Window is the period the limit counts; 0 when the headers do not say.
+	Window time.Duration
+}
+
+// pullQuotaOf reads RateLimit-Limit and RateLimit-Remaining; nil unless both
+// are there and hold a count.
+func pullQuotaOf(h http.Header) *PullQuota {
+	limit, window, ok := quotaField(h.Get("RateLimit-Limit"))
+	remaining, _, ok2 := quotaField(h.Get("RateLimit-Remaining"))
+	if !ok || !ok2 {
+		return nil
+	}
+	return &PullQuota{Limit: limit, Remaining: remaining, Window: window}
+}
+
+// quotaField reads "N" or "N;w=SECONDS".
+func quotaField(v string) (n int, window time.Duration, ok bool) {
+	count, params, _ := strings.Cut(v, ";")
+	n, err := strconv.Atoi(strings.TrimSpace(count))
+	if err != nil || n < 0 {
+		return 0, 0, false
+	}
+	for p := range strings.SplitSeq(params, ";") {
+		if k, val, found := strings.Cut(strings.TrimSpace(p), "="); found && strings.EqualFold(k, "w") {
+			if secs, err := strconv.Atoi(val); err == nil && secs > 0 {
+				window = time.Duration(secs) * time.Second
+			}
+		}
+	}
+	return n, window, true
+}
+
+// checkAnswer is transport.CheckError for an answer that must be 200 OK,
+// keeping what the answer's headers say that the error would lose: the pull
+// quota a rate-limited registry states.
+func checkAnswer(resp *http.Response) error {
+	err := transport.CheckError(resp, http.StatusOK)
+	if err == nil {
+		return nil
+	}
+	if q := pullQuotaOf(resp.Header); q != nil {
+		return &quotaError{err: err, quota: *q}
+	}
+	return err
+}
+
+// quotaError is a refusal with the pull quota its answer stated.
+type quotaError struct {
+	err   error
+	quota PullQuota
+}
+
+func (q *quotaError) Error() string { return q.err.Error() }
+func (q *quotaError) Unwrap() error { return q.err }
 
 // maxCauseLength bounds the text of an error shown to the user: registries
 // and proxies answer failures with whole HTML pages, which go-containerregistry

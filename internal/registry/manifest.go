@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/cache"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/digest"
@@ -68,36 +68,25 @@ func (c *Client) Manifest(ctx context.Context, ref imageref.Reference) (*Manifes
 // can: a reference by digest that is cached costs no request, and a tag whose
 // last digest is cached costs one HEAD to confirm the tag still points there
 // (HEAD does not count against Docker Hub's pull limit). A tag not seen before
-// costs one GET and no HEAD, so a cold cache adds no request.
+// costs one GET and no HEAD, so a cold cache adds no request; a HEAD that does
+// not confirm the cached manifest costs one GET of the tag.
 func (c *Client) fetchManifest(ctx context.Context, ref imageref.Reference, s *session) (*Manifest, error) {
 	store := c.opts.Cache
 	if ref.Digest != "" {
-		if m := cachedManifest(store, ref.Digest, ""); m != nil {
+		if m := cachedManifest(store, ref.Digest); m != nil {
 			return m, nil
 		}
 		return c.getManifest(ctx, ref, s)
 	}
-	if last, ok := store.TagDigest(ref.String()); ok && cachedManifest(store, last, "") != nil {
-		dgst, contentType, err := c.headManifest(ctx, ref, s)
-		if err != nil {
-			return nil, err
-		}
-		if dgst != "" {
-			if m := cachedManifest(store, dgst, contentType); m != nil {
-				if dgst != last {
-					_ = store.SetTagDigest(ref.String(), dgst)
-				}
+	if last, ok := store.TagDigest(ref.String()); ok {
+		if m := cachedManifest(store, last); m != nil {
+			confirmed, err := c.headConfirms(ctx, ref, s, m)
+			if err != nil {
+				return nil, err
+			}
+			if confirmed {
 				return m, nil
 			}
-			// The tag moved to content not cached: fetch that content by
-			// its digest, so the body is checked against what HEAD said.
-			byDigest := ref
-			byDigest.Digest = dgst
-			m, err := c.getManifest(ctx, byDigest, s)
-			if err == nil {
-				_ = store.SetTagDigest(ref.String(), m.Digest)
-			}
-			return m, err
 		}
 	}
 	m, err := c.getManifest(ctx, ref, s)
@@ -109,39 +98,46 @@ func (c *Client) fetchManifest(ctx context.Context, ref imageref.Reference, s *s
 
 // cachedManifest describes a cached manifest; nil when it is not cached or
 // no longer describes as a manifest.
-func cachedManifest(store *cache.Store, dgst, contentType string) *Manifest {
+func cachedManifest(store *cache.Store, dgst string) *Manifest {
 	raw, ok := store.Get(dgst, MaxManifestSize)
 	if !ok {
 		return nil
 	}
-	m, err := parseManifest(raw, dgst, contentType)
+	m, err := parseManifest(raw, dgst, "")
 	if err != nil {
 		return nil
 	}
 	return m
 }
 
-// headManifest asks for the digest a tag points to. It returns "" (and no
-// error) when the registry does not say, or refuses HEAD with 403 or 405 as
-// some do, so that the caller falls back to GET.
-func (c *Client) headManifest(ctx context.Context, ref imageref.Reference, s *session) (dgst, contentType string, err error) {
+// headConfirms asks with one HEAD whether a tag still points to m, the
+// manifest last read for it. Only an answer that confirms m in everything it
+// states is believed: 200, Docker-Content-Digest equal to m's digest,
+// Content-Type equal to m's media type (one of those asked for), and
+// Content-Length, when sent, equal to m's size. A HEAD says nothing else that
+// is believed, because registries answer it in ways that would pin the wrong
+// digest or fail a read that works: without a digest (ECR, Nexus), as
+// application/octet-stream (Artifactory), with the digest of an index's
+// linux/amd64 image instead of the index's own (Docker Hub), through a
+// redirect to storage that refuses HEAD (GitLab), or with 403, 404 or 405.
+// Any such answer, or a HEAD that fails, is no answer: the caller GETs the
+// tag, and the GET's answer (checked against its digest) decides. Only a
+// context that is done ends the read here.
+func (c *Client) headConfirms(ctx context.Context, ref imageref.Reference, s *session, m *Manifest) (bool, error) {
 	resp, err := c.do(ctx, s, http.MethodHead, c.manifestURL(ref), strings.Join(acceptedMediaTypes, ", "))
 	if err != nil {
-		return "", "", err
+		if ctx.Err() != nil {
+			return false, err
+		}
+		tflog.Debug(ctx, "manifest HEAD failed; reading the tag with GET", map[string]any{"error": presentable(err).Error()})
+		return false, nil
 	}
 	defer resp.Body.Close()
-	switch resp.StatusCode {
-	case http.StatusForbidden, http.StatusMethodNotAllowed:
-		return "", "", nil
-	}
-	if err := transport.CheckError(resp, http.StatusOK); err != nil {
-		return "", "", err
-	}
-	dgst = resp.Header.Get("Docker-Content-Digest")
-	if digest.Validate(dgst) != nil {
-		return "", "", nil
-	}
-	return dgst, resp.Header.Get("Content-Type"), nil
+	contentType, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
+	return resp.StatusCode == http.StatusOK &&
+		resp.Header.Get("Docker-Content-Digest") == m.Digest &&
+		strings.TrimSpace(contentType) == m.MediaType &&
+		(resp.ContentLength < 0 || resp.ContentLength == m.Size), nil
 }
 
 func (c *Client) manifestURL(ref imageref.Reference) string {
@@ -155,7 +151,7 @@ func (c *Client) getManifest(ctx context.Context, ref imageref.Reference, s *ses
 		return nil, err
 	}
 	defer resp.Body.Close()
-	if err := transport.CheckError(resp, http.StatusOK); err != nil {
+	if err := checkAnswer(resp); err != nil {
 		return nil, err
 	}
 	if resp.ContentLength > MaxManifestSize {

@@ -97,9 +97,9 @@ func run[T any](ctx context.Context, c *Client, ref imageref.Reference, identifi
 }
 
 // explain classifies a failure and adds what a diagnostic needs to say what
-// to do: where the credentials came from and, when they were refused, the
-// registry's challenge. It sends no request: the challenge is the one the
-// ping cache holds.
+// to do: where the credentials came from and, when they were refused or
+// denied, the registry's challenge. It sends no request: the challenge is the
+// one the ping cache holds.
 func (c *Client) explain(ctx context.Context, err error, base Error, s *session, note *rateLimitNote) *Error {
 	e := classify(err, base)
 	if d, seen := note.get(); seen && e.Class == ClassRateLimited {
@@ -111,7 +111,7 @@ func (c *Client) explain(ctx context.Context, err error, base Error, s *session,
 	if s.rt != nil && s.rt.auth != nil {
 		e.Credentials = auth.OriginOf(s.rt.auth)
 	}
-	if e.Class == ClassUnauthorized {
+	if e.Class == ClassUnauthorized || e.Class == ClassDenied {
 		e.Challenge = c.base(s.ref.Registry).pings.known(ctx, c.repository(s.ref).Registry)
 	}
 	return e

@@ -97,7 +97,7 @@ func (c *Client) tagPage(ctx context.Context, s *session, first, u *url.URL) (ta
 		return nil, nil, false, err
 	}
 	defer resp.Body.Close()
-	if err := transport.CheckError(resp, http.StatusOK); err != nil {
+	if err := checkAnswer(resp); err != nil {
 		var terr *transport.Error
 		if errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound {
 			for _, d := range terr.Errors {
@@ -146,6 +146,13 @@ func nextPage(resp *http.Response, first, u *url.URL, what string) (*url.URL, er
 	}
 	if next.Scheme != first.Scheme || !strings.EqualFold(next.Host, first.Host) {
 		return nil, malformedf("the %s's next page is on %s://%s, not on the registry %s://%s", what, next.Scheme, next.Host, first.Scheme, first.Host)
+	}
+	// The next page is a page of the same list: what the Link chooses is its
+	// query (the registry's own cursor, whatever it is named). Artifactory's
+	// Link drops the repository key from the path (RTFACT-18971), which
+	// would list another repository, or fail.
+	if next.Path != first.Path {
+		next = &url.URL{Scheme: first.Scheme, Host: first.Host, Path: first.Path, RawPath: first.RawPath, RawQuery: next.RawQuery}
 	}
 	return next, nil
 }

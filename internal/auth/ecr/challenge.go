@@ -23,11 +23,25 @@ func LooksLikeAccessKeyID(s string) bool {
 // IsChallenge reports whether a challenge (scheme and parameters as parsed
 // from WWW-Authenticate, e.g. ggcr's transport.Challenge) is ECR's.
 func IsChallenge(scheme string, params map[string]string) bool {
-	if !strings.EqualFold(scheme, "basic") {
+	return challengeOf(scheme, params, "basic", ChallengeService)
+}
+
+// IsPublicChallenge reports whether a challenge is ECR Public's: Bearer with
+// service="public.ecr.aws" (PublicHost), whatever host sent it, as a mirror or
+// a stand-in does. ECR Public's token service also takes only a password from
+// the ECR Public API.
+func IsPublicChallenge(scheme string, params map[string]string) bool {
+	return challengeOf(scheme, params, "bearer", PublicHost)
+}
+
+// challengeOf reports whether a challenge has the scheme and names the
+// service, both compared without regard to case.
+func challengeOf(scheme string, params map[string]string, wantScheme, service string) bool {
+	if !strings.EqualFold(scheme, wantScheme) {
 		return false
 	}
 	for k, v := range params {
-		if strings.EqualFold(k, "service") && strings.EqualFold(v, ChallengeService) {
+		if strings.EqualFold(k, "service") && strings.EqualFold(v, service) {
 			return true
 		}
 	}
