@@ -140,9 +140,11 @@ func (d *tagsDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	ctx = withLogMasking(ctx, d.data.secrets...)
 	ctx, cancel := context.WithTimeout(ctx, d.data.timeout)
 	defer cancel()
+	ctx, limits := registry.WatchRateLimits(ctx)
 	tflog.Debug(ctx, "listing tags", map[string]any{"repository": ref.Name()})
 
 	all, err := d.data.client.Tags(ctx, ref)
+	resp.Diagnostics.Append(rateLimitWarnings(limits)...)
 	if err != nil {
 		resp.Diagnostics.Append(tagsDiagnostic(err))
 		return

@@ -62,6 +62,9 @@ type Client struct {
 	// repos holds each repository's authenticated transport, made once by
 	// whichever caller comes first while the others wait for it.
 	repos memo.Map[repoKey, *repoTransport]
+
+	// limits remembers the pull limits already warned about.
+	limits rateLimits
 }
 
 type repoKey struct{ registry, repository string }

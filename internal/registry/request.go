@@ -167,6 +167,7 @@ func (c *Client) do(ctx context.Context, s *session, method, url, accept string)
 		if err != nil {
 			return nil, err
 		}
+		c.observeRateLimit(ctx, s.ref.Registry, method, resp.Header)
 		refused := resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden
 		if !refused || !refreshable || attempt > 0 || used == nil {
 			return resp, nil
