@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/logenv"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/provider"
 )
 
@@ -21,6 +22,7 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
+	logenv.Quiet(debug)
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/imageinfo/imageinfo",
