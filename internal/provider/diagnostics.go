@@ -191,7 +191,8 @@ func rateLimitWarnings(w *registry.RateLimitWatch) diag.Diagnostics {
 	for _, r := range w.Low() {
 		window := "a window it did not state"
 		if r.Window > 0 {
-			window = fmt.Sprintf("a window of %s", r.Window)
+			// 6h rather than 6h0m0s.
+			window = "a window of " + strings.TrimSuffix(strings.TrimSuffix(r.Window.String(), "0s"), "0m")
 		}
 		diags.AddWarning("Registry Pull Limit Nearly Reached",
 			fmt.Sprintf("Registry %q says %d of its %d pulls are left, in %s (ratelimit-limit %q). It counts every manifest "+

@@ -35,7 +35,7 @@ func (r RateLimit) Low() bool { return r.Remaining*10 < r.Limit }
 // parseRateLimit reads the rate-limit headers of an answer; ok is false
 // when the registry sent none, or none that parse.
 func parseRateLimit(h http.Header) (r RateLimit, ok bool) {
-	policy := h.Get("Ratelimit-Limit")
+	policy := strings.TrimSpace(h.Get("Ratelimit-Limit"))
 	remaining := h.Get("Ratelimit-Remaining")
 	if policy == "" || remaining == "" {
 		return r, false
