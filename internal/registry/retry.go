@@ -84,7 +84,9 @@ func retryable(ctx context.Context, resp *http.Response, err error) bool {
 	if err != nil {
 		// A destination the guard refused stays refused.
 		var refused *RefusedError
-		if errors.As(err, &refused) {
+		if errors.As(err, &refused) || isTLSError(err) {
+			// Nor does a TLS failure pass: least of all HTTPS tried first
+			// on a plain-HTTP registry (insecure, loopback).
 			return false
 		}
 		return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
