@@ -50,8 +50,8 @@ func (c *Client) Digests(ctx context.Context, refs []imageref.Reference, want *p
 	results := make([]DigestResult, len(refs))
 	first := map[question]int{} // question -> index of the first reference asking it
 	same := make([]int, len(refs))
-	limits := map[string]chan struct{}{}
-	var wg sync.WaitGroup
+	queues := map[string][]int{} // registry -> indexes of the references to resolve
+	var registries []string
 	for i, ref := range refs {
 		q := question{ref.Registry, ref.Repository, ref.Identifier()}
 		if j, ok := first[q]; ok {
@@ -59,24 +59,31 @@ func (c *Client) Digests(ctx context.Context, refs []imageref.Reference, want *p
 			continue
 		}
 		first[q], same[i] = i, i
-		limit, ok := limits[ref.Registry]
-		if !ok {
-			limit = make(chan struct{}, DigestConcurrency)
-			limits[ref.Registry] = limit
+		if _, ok := queues[ref.Registry]; !ok {
+			registries = append(registries, ref.Registry)
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case limit <- struct{}{}:
-			case <-ctx.Done():
-				results[i].Err = classify(ctx.Err(), Error{Registry: ref.Registry, Repository: ref.Repository, Identifier: ref.Identifier()})
-				return
-			}
-			defer func() { <-limit }()
-			own := tflog.SetField(ctx, "reference", ref.String())
-			results[i].Head, results[i].Err = c.Digest(own, ref, want)
-		}()
+		queues[ref.Registry] = append(queues[ref.Registry], i)
+	}
+	// A few workers per registry, not a goroutine per reference: thousands
+	// of references cost no more memory than sixteen.
+	var wg sync.WaitGroup
+	for _, registry := range registries {
+		queue := make(chan int, len(queues[registry]))
+		for _, i := range queues[registry] {
+			queue <- i
+		}
+		close(queue)
+		for range min(DigestConcurrency, len(queues[registry])) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range queue {
+					ref := refs[i]
+					own := tflog.SetField(ctx, "reference", ref.String())
+					results[i].Head, results[i].Err = c.Digest(own, ref, want)
+				}
+			}()
+		}
 	}
 	wg.Wait()
 	for i, j := range same {
@@ -116,23 +123,21 @@ func (c *Client) head(ctx context.Context, ref imageref.Reference, s *session) (
 		}
 	}
 	h, err := c.headDescriptor(ctx, ref, s)
+	if err != nil || h != nil {
+		return h, err
+	}
+	// No usable answer: the manifest itself, checked against its digest and
+	// cached, and for a tag the digest it points to remembered, as
+	// imageinfo_manifest does (a tag's digest alone is not: it saves a read
+	// nothing unless the content is cached too).
+	m, err := c.getManifest(ctx, ref, s)
 	if err != nil {
 		return nil, err
 	}
-	if h == nil {
-		// No usable answer: the manifest itself, checked against its digest.
-		m, err := c.getManifest(ctx, ref, s)
-		if err != nil {
-			return nil, err
-		}
-		h = headOf(m)
-	}
 	if ref.Digest == "" {
-		if last, ok := store.TagDigest(ref.String()); !ok || last != h.Digest {
-			_ = store.SetTagDigest(ref.String(), h.Digest)
-		}
+		_ = store.SetTagDigest(ref.String(), m.Digest)
 	}
-	return h, nil
+	return headOf(m), nil
 }
 
 func headOf(m *Manifest) *Head {
