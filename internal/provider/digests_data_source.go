@@ -15,8 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
-	"github.com/imageinfo/terraform-provider-imageinfo/internal/platform"
-	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/validators"
 )
 
@@ -144,12 +142,12 @@ func (d *digestsDataSource) Configure(_ context.Context, req datasource.Configur
 func (d *digestsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	args, err := configStrings(req.Config.Raw, "platform")
 	if err != nil {
-		resp.Diagnostics.AddError("Unexpected Configuration", err.Error()+". This is a bug in the provider: please report it.")
+		unexpectedConfiguration(&resp.Diagnostics, err)
 		return
 	}
 	given, err := configStringMap(req.Config.Raw, "references")
 	if err != nil {
-		resp.Diagnostics.AddError("Unexpected Configuration", err.Error()+". This is a bug in the provider: please report it.")
+		unexpectedConfiguration(&resp.Diagnostics, err)
 		return
 	}
 	keys := make([]string, 0, len(given))
@@ -164,23 +162,13 @@ func (d *digestsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 				fmt.Sprintf("Key %q: %q is not an image reference: %s.", k, given[k], err))
 		}
 	}
-	platformArg, hasPlatform := args["platform"]
-	var want *platform.Platform
-	if hasPlatform {
-		p, err := platform.Parse(platformArg)
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("platform"), "Invalid Platform", err.Error()+".")
-		}
-		want = &p
-	}
+	want := platformArgument(args, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() || !d.data.ready(&resp.Diagnostics) {
 		return
 	}
-	ctx = withLogMasking(ctx, d.data.secrets...)
-	ctx, cancel := context.WithTimeout(ctx, d.data.timeout)
+	ctx, cancel, limits := d.data.begin(ctx)
 	defer cancel()
-	ctx, limits := registry.WatchRateLimits(ctx)
-	tflog.Debug(ctx, "resolving image references", map[string]any{"references": len(refs), "platform": platformArg})
+	tflog.Debug(ctx, "resolving image references", map[string]any{"references": len(refs), "platform": args["platform"]})
 
 	results := d.data.client.Digests(ctx, refs, want)
 	resp.Diagnostics.Append(rateLimitWarnings(limits)...)

@@ -309,7 +309,7 @@ func (d *manifestDataSource) Configure(_ context.Context, req datasource.Configu
 func (d *manifestDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	args, err := configStrings(req.Config.Raw, "reference", "platform")
 	if err != nil {
-		resp.Diagnostics.AddError("Unexpected Configuration", err.Error()+". This is a bug in the provider: please report it.")
+		unexpectedConfiguration(&resp.Diagnostics, err)
 		return
 	}
 	ref, err := imageref.Parse(args["reference"])
@@ -317,24 +317,13 @@ func (d *manifestDataSource) Read(ctx context.Context, req datasource.ReadReques
 		resp.Diagnostics.AddAttributeError(path.Root("reference"), "Invalid Image Reference", err.Error()+".")
 		return
 	}
-	platformArg, hasPlatform := args["platform"]
-	var want *platform.Platform
-	if hasPlatform {
-		p, err := platform.Parse(platformArg)
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("platform"), "Invalid Platform", err.Error()+".")
-			return
-		}
-		want = &p
-	}
-	if !d.data.ready(&resp.Diagnostics) {
+	want := platformArgument(args, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() || !d.data.ready(&resp.Diagnostics) {
 		return
 	}
-	ctx = withLogMasking(ctx, d.data.secrets...)
-	ctx, cancel := context.WithTimeout(ctx, d.data.timeout)
+	ctx, cancel, limits := d.data.begin(ctx)
 	defer cancel()
-	ctx, limits := registry.WatchRateLimits(ctx)
-	tflog.Debug(ctx, "resolving image reference", map[string]any{"reference": ref.String(), "platform": platformArg})
+	tflog.Debug(ctx, "resolving image reference", map[string]any{"reference": ref.String(), "platform": args["platform"]})
 
 	resolved, err := d.data.client.Resolve(ctx, ref, want)
 	resp.Diagnostics.Append(rateLimitWarnings(limits)...)

@@ -5,8 +5,13 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/platform"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 )
 
 // Data sources read their arguments from, and write their state as,
@@ -106,4 +111,36 @@ func configStringMap(raw tftypes.Value, name string) (map[string]string, error) 
 		out[k] = *s
 	}
 	return out, nil
+}
+
+// platformArgument parses the platform argument: nil when it is not set, and
+// an attribute error when it does not parse (the validator reports it first
+// whenever the value is known at validate time).
+func platformArgument(args map[string]string, diags *diag.Diagnostics) *platform.Platform {
+	s, ok := args["platform"]
+	if !ok {
+		return nil
+	}
+	p, err := platform.Parse(s)
+	if err != nil {
+		diags.AddAttributeError(path.Root("platform"), "Invalid Platform", err.Error()+".")
+		return nil
+	}
+	return &p
+}
+
+// unexpectedConfiguration reports configuration that Terraform should never
+// send.
+func unexpectedConfiguration(diags *diag.Diagnostics, err error) {
+	diags.AddError("Unexpected Configuration", err.Error()+". This is a bug in the provider: please report it.")
+}
+
+// begin prepares the context of a read that talks to registries: secrets
+// masked in its logs, the provider's timeout, and a watch of the pull limits
+// its requests report.
+func (p *providerData) begin(ctx context.Context) (context.Context, context.CancelFunc, *registry.RateLimitWatch) {
+	ctx = withLogMasking(ctx, p.secrets...)
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	ctx, limits := registry.WatchRateLimits(ctx)
+	return ctx, cancel, limits
 }
