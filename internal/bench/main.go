@@ -58,19 +58,18 @@ func (c counts) total() int { return c.Ping + c.Token + c.Head + c.GetManifest +
 
 // run is one measured plan (or the crane loop).
 type run struct {
-	name     string
-	kind     string // "peer", "manifest", "digests", "crane"
-	cache    string // "cold", "warm" or ""
-	counts   counts
-	pulls    int // manifest GETs answered with ratelimit-* headers
-	wall     time.Duration
-	tfCPU    time.Duration // Terraform with its plugins, from GNU time
-	provCPU  time.Duration // the provider process(es) alone
-	tfRSS    int           // KiB, GNU time's peak for terraform and its plugins
-	provRSS  int           // KiB, the provider process alone
-	procs    int           // provider processes Terraform started
-	floor    int           // request floor, 0 for none
-	failures []string
+	name    string
+	kind    string // "peer", "manifest", "digests", "crane"
+	cache   string // "cold", "warm" or ""
+	counts  counts
+	pulls   int // manifest GETs answered with ratelimit-* headers
+	wall    time.Duration
+	tfCPU   time.Duration // Terraform with its plugins, from GNU time
+	provCPU time.Duration // the provider process(es) alone
+	tfRSS   int           // KiB, GNU time's peak for terraform and its plugins
+	provRSS int           // KiB, the provider process alone
+	procs   int           // provider processes Terraform started
+	floor   int           // request floor, 0 for none
 }
 
 type options struct {

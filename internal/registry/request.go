@@ -70,7 +70,7 @@ func (c *Client) newBase(tlsConfig *tls.Config) *base {
 		TLSClientConfig:       tlsConfig,
 	}
 	c.transports = append(c.transports, t)
-	var rt http.RoundTripper = newGuardTransport(t)
+	rt := newGuardTransport(t)
 	rt = &oauthFallbackTransport{inner: rt}
 	rt = &retryTransport{inner: rt, maxRetries: c.opts.MaxRetries}
 	pings := newPingCache(rt)
