@@ -68,8 +68,9 @@ func (c *Client) Digests(ctx context.Context, refs []imageref.Reference, want *p
 	// of references cost no more memory than sixteen.
 	var wg sync.WaitGroup
 	for _, registry := range registries {
-		queue := make(chan int, len(queues[registry]))
-		for _, i := range queues[registry] {
+		order := byRepository(refs, queues[registry])
+		queue := make(chan int, len(order))
+		for _, i := range order {
 			queue <- i
 		}
 		close(queue)
@@ -92,6 +93,31 @@ func (c *Client) Digests(ctx context.Context, refs []imageref.Reference, want *p
 		}
 	}
 	return results
+}
+
+// byRepository orders the references of one registry so that each
+// repository's first comes before any repository's second: the workers then
+// authenticate to as many repositories at once as they can, instead of
+// waiting on each other for one repository's token.
+func byRepository(refs []imageref.Reference, indexes []int) []int {
+	var repos []string
+	byRepo := map[string][]int{}
+	for _, i := range indexes {
+		r := refs[i].Repository
+		if _, ok := byRepo[r]; !ok {
+			repos = append(repos, r)
+		}
+		byRepo[r] = append(byRepo[r], i)
+	}
+	out := make([]int, 0, len(indexes))
+	for round := 0; len(out) < len(indexes); round++ {
+		for _, r := range repos {
+			if round < len(byRepo[r]) {
+				out = append(out, byRepo[r][round])
+			}
+		}
+	}
+	return out
 }
 
 // Digest resolves ref to the digest, media type and size of the manifest it

@@ -68,3 +68,17 @@ func TestDigestsConcurrentLogging(t *testing.T) {
 		t.Error("the password appears in the logs")
 	}
 }
+
+// TestByRepository: each repository's first reference comes before any
+// repository's second, and the order within a repository is kept.
+func TestByRepository(t *testing.T) {
+	var refs []imageref.Reference
+	for _, s := range []string{"r.io/a:1", "r.io/a:2", "r.io/a:3", "r.io/b:1", "r.io/c:1", "r.io/c:2"} {
+		refs = append(refs, mustParse(t, s))
+	}
+	got := byRepository(refs, []int{0, 1, 2, 3, 4, 5})
+	want := []int{0, 3, 4, 1, 5, 2}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("byRepository = %v, want %v", got, want)
+	}
+}
