@@ -6,9 +6,12 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
+	"runtime/debug"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/logenv"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/provider"
 )
 
@@ -21,6 +24,8 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
+	logenv.Quiet(debug)
+	tuneGC()
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/imageinfo/imageinfo",
@@ -29,5 +34,20 @@ func main() {
 	})
 	if err != nil {
 		log.Fatal(err.Error())
+	}
+}
+
+// tuneGC makes garbage collection rarer in a process that lives for one
+// Terraform command and keeps little: a cycle when the heap has grown to five
+// times what the last one kept, not twice, within a soft limit of 64 MiB
+// above which it collects as often as it must. A warm plan of many data
+// sources spent a fifth of the provider's CPU collecting. GOGC and
+// GOMEMLIMIT, when set, decide instead.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(64 << 20)
 	}
 }

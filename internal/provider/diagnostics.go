@@ -343,3 +343,38 @@ func failure(verb string, e *registry.Error) string {
 	}
 	return s
 }
+
+// rateLimitWarnings warns about the pull limits a read found nearly used up:
+// once per registry and plan, on the first read that saw it.
+func rateLimitWarnings(w *registry.RateLimitWatch) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, r := range w.Low() {
+		window := "a window it did not state"
+		if r.Window > 0 {
+			// 6h rather than 6h0m0s.
+			window = "a window of " + strings.TrimSuffix(strings.TrimSuffix(r.Window.String(), "0s"), "0m")
+		}
+		diags.AddWarning("Registry Pull Limit Nearly Reached",
+			fmt.Sprintf("Registry %q says %d of its %d pulls are left, in %s (ratelimit-limit %q). It counts every manifest "+
+				"GET as a pull; HEAD requests are free.\n\nThis provider GETs a manifest only when its content is not in "+
+				"cache_dir: keep cache_dir between runs (in CI, restore it from a cache keyed on the configuration) so that "+
+				"plans spend no pulls, use imageinfo_digests where only digests are needed, or give credentials for %q, "+
+				"which usually raise the limit.", r.Registry, r.Remaining, r.Limit, window, r.Policy, r.Registry))
+	}
+	return diags
+}
+
+// keyedDiagnostic is manifestDiagnostic for one key of a data source that
+// reads many references: the same summary and advice, with a detail that
+// starts with the key, the reference and the failure class, and no attribute
+// path (a map from a variable would show no key there).
+func keyedDiagnostic(key, reference string, err error) diag.Diagnostic {
+	d := manifestDiagnostic(err)
+	class := "failed"
+	var e *registry.Error
+	if errors.As(err, &e) {
+		class = e.Class.String()
+	}
+	return diag.NewErrorDiagnostic(d.Summary(),
+		fmt.Sprintf("Key %q, reference %q: %s.\n\n%s", key, reference, class, d.Detail()))
+}

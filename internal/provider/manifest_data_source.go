@@ -6,10 +6,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
@@ -27,33 +27,6 @@ func newManifestDataSource() datasource.DataSource { return &manifestDataSource{
 
 type manifestDataSource struct {
 	data *providerData
-}
-
-type manifestModel struct {
-	Reference       types.String `tfsdk:"reference"`
-	Registry        types.String `tfsdk:"registry"`
-	Repository      types.String `tfsdk:"repository"`
-	Tag             types.String `tfsdk:"tag"`
-	Digest          types.String `tfsdk:"digest"`
-	MediaType       types.String `tfsdk:"media_type"`
-	Size            types.Int64  `tfsdk:"size"`
-	PinnedReference types.String `tfsdk:"pinned_reference"`
-	ManifestJSON    types.String `tfsdk:"manifest_json"`
-	Annotations     types.Map    `tfsdk:"annotations"`
-	Platform        types.String `tfsdk:"platform"`
-	ArtifactType    types.String `tfsdk:"artifact_type"`
-	SubjectDigest   types.String `tfsdk:"subject_digest"`
-	Manifests       types.List   `tfsdk:"manifests"`
-	ImageDigest     types.String `tfsdk:"image_digest"`
-	ImageMediaType  types.String `tfsdk:"image_media_type"`
-	ConfigDigest    types.String `tfsdk:"config_digest"`
-	ConfigMediaType types.String `tfsdk:"config_media_type"`
-	Layers          types.List   `tfsdk:"layers"`
-	OS              types.String `tfsdk:"os"`
-	Architecture    types.String `tfsdk:"architecture"`
-	Variant         types.String `tfsdk:"variant"`
-	Created         types.String `tfsdk:"created"`
-	Labels          types.Map    `tfsdk:"labels"`
 }
 
 // The object types of manifests, their platform, and layers.
@@ -77,6 +50,38 @@ var (
 		"size":        types.Int64Type,
 		"annotations": types.MapType{ElemType: types.StringType},
 	}
+	// manifestAttrTypes are the attributes of imageinfo_manifest, as its
+	// schema declares them (TestManifestAttrTypes holds the two equal).
+	manifestAttrTypes = map[string]attr.Type{
+		"reference":         types.StringType,
+		"platform":          types.StringType,
+		"registry":          types.StringType,
+		"repository":        types.StringType,
+		"tag":               types.StringType,
+		"digest":            types.StringType,
+		"media_type":        types.StringType,
+		"size":              types.Int64Type,
+		"pinned_reference":  types.StringType,
+		"manifest_json":     types.StringType,
+		"annotations":       types.MapType{ElemType: types.StringType},
+		"artifact_type":     types.StringType,
+		"subject_digest":    types.StringType,
+		"manifests":         types.ListType{ElemType: types.ObjectType{AttrTypes: manifestEntryAttrTypes}},
+		"image_digest":      types.StringType,
+		"image_media_type":  types.StringType,
+		"config_digest":     types.StringType,
+		"config_media_type": types.StringType,
+		"layers":            types.ListType{ElemType: types.ObjectType{AttrTypes: layerAttrTypes}},
+		"os":                types.StringType,
+		"architecture":      types.StringType,
+		"variant":           types.StringType,
+		"created":           types.StringType,
+		"labels":            types.MapType{ElemType: types.StringType},
+	}
+	manifestType      = objectType(manifestAttrTypes)
+	manifestEntryType = objectType(manifestEntryAttrTypes)
+	platformType      = objectType(platformAttrTypes)
+	layerType         = objectType(layerAttrTypes)
 )
 
 func (d *manifestDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -301,128 +306,103 @@ func (d *manifestDataSource) Configure(_ context.Context, req datasource.Configu
 }
 
 func (d *manifestDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m manifestModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	args, err := configStrings(req.Config.Raw, "reference", "platform")
+	if err != nil {
+		unexpectedConfiguration(&resp.Diagnostics, err)
 		return
 	}
-	ref, err := imageref.Parse(m.Reference.ValueString())
+	ref, err := imageref.Parse(args["reference"])
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("reference"), "Invalid Image Reference", err.Error()+".")
 		return
 	}
-	var want *platform.Platform
-	if !m.Platform.IsNull() {
-		p, err := platform.Parse(m.Platform.ValueString())
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("platform"), "Invalid Platform", err.Error()+".")
-			return
-		}
-		want = &p
-	}
-	if !d.data.ready(&resp.Diagnostics) {
+	want := platformArgument(args, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() || !d.data.ready(&resp.Diagnostics) {
 		return
 	}
-	ctx = withLogMasking(ctx, d.data.secrets...)
-	ctx, cancel := context.WithTimeout(ctx, d.data.timeout)
+	ctx, cancel, limits := d.data.begin(ctx)
 	defer cancel()
-	tflog.Debug(ctx, "resolving image reference", map[string]any{"reference": ref.String(), "platform": m.Platform.ValueString()})
+	tflog.Debug(ctx, "resolving image reference", map[string]any{"reference": ref.String(), "platform": args["platform"]})
 
 	resolved, err := d.data.client.Resolve(ctx, ref, want)
+	resp.Diagnostics.Append(rateLimitWarnings(limits)...)
 	if err != nil {
 		resp.Diagnostics.Append(manifestDiagnostic(err))
 		return
 	}
-
-	m.Registry = types.StringValue(ref.Registry)
-	m.Repository = types.StringValue(ref.Repository)
-	m.Tag = optionalString(ref.Tag)
-	m.Digest = types.StringValue(resolved.Digest)
-	m.MediaType = types.StringValue(resolved.MediaType)
-	m.Size = types.Int64Value(resolved.Size)
-	m.PinnedReference = types.StringValue(ref.Pin(resolved.Digest))
-	m.ManifestJSON = types.StringValue(string(resolved.Raw))
-	m.ArtifactType = optionalString(resolved.ArtifactType)
-	m.SubjectDigest = optionalString(resolved.SubjectDigest)
-	var diags diag.Diagnostics
-	m.Annotations, diags = stringMap(ctx, resolved.Annotations)
-	resp.Diagnostics.Append(diags...)
-	m.Manifests, diags = manifestEntries(ctx, resolved.Manifests)
-	resp.Diagnostics.Append(diags...)
-	resp.Diagnostics.Append(setImage(ctx, &m, resolved.Image)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	resp.State.Raw = manifestState(req.Config.Raw, ref, resolved)
 }
 
-// setImage fills the attributes of the single-platform image: null strings,
-// an empty list and an empty map when there is none.
-func setImage(ctx context.Context, m *manifestModel, img *registry.Image) diag.Diagnostics {
+// manifestState is the data source's state: its arguments as configured and
+// every attribute of what the reference resolved to.
+func manifestState(config tftypes.Value, ref imageref.Reference, r *registry.Resolved) tftypes.Value {
+	var args map[string]tftypes.Value
+	_ = config.As(&args) // configStrings has read it already.
+	img := r.Image
 	if img == nil {
 		img = &registry.Image{}
 	}
-	m.ImageDigest = optionalString(img.Digest)
-	m.ImageMediaType = optionalString(img.MediaType)
-	m.ConfigDigest = optionalString(img.Config.Digest)
-	m.ConfigMediaType = optionalString(img.Config.MediaType)
-	m.OS = optionalString(img.OS)
-	m.Architecture = optionalString(img.Architecture)
-	m.Variant = optionalString(img.Variant)
-	m.Created = optionalString(img.Created)
-	var diags, d diag.Diagnostics
-	m.Labels, d = stringMap(ctx, img.Labels)
-	diags.Append(d...)
-	layers := make([]attr.Value, 0, len(img.Layers))
-	for _, l := range img.Layers {
-		annotations, d := stringMap(ctx, l.Annotations)
-		diags.Append(d...)
-		obj, d := types.ObjectValue(layerAttrTypes, map[string]attr.Value{
-			"digest":      types.StringValue(l.Digest),
-			"media_type":  optionalString(l.MediaType),
-			"size":        types.Int64Value(l.Size),
-			"annotations": annotations,
+	layers := make([]tftypes.Value, len(img.Layers))
+	for i, l := range img.Layers {
+		layers[i] = tftypes.NewValue(layerType, map[string]tftypes.Value{
+			"digest":      tfString(l.Digest),
+			"media_type":  tfOptionalString(l.MediaType),
+			"size":        tfNumber(l.Size),
+			"annotations": tfStringMap(l.Annotations),
 		})
-		diags.Append(d...)
-		layers = append(layers, obj)
 	}
-	m.Layers, d = types.ListValue(types.ObjectType{AttrTypes: layerAttrTypes}, layers)
-	diags.Append(d...)
-	return diags
+	return tftypes.NewValue(manifestType, map[string]tftypes.Value{
+		"reference":         args["reference"],
+		"platform":          args["platform"],
+		"registry":          tfString(ref.Registry),
+		"repository":        tfString(ref.Repository),
+		"tag":               tfOptionalString(ref.Tag),
+		"digest":            tfString(r.Digest),
+		"media_type":        tfString(r.MediaType),
+		"size":              tfNumber(r.Size),
+		"pinned_reference":  tfString(ref.Pin(r.Digest)),
+		"manifest_json":     tfString(string(r.Raw)),
+		"annotations":       tfStringMap(r.Annotations),
+		"artifact_type":     tfOptionalString(r.ArtifactType),
+		"subject_digest":    tfOptionalString(r.SubjectDigest),
+		"manifests":         manifestEntries(r.Manifests),
+		"image_digest":      tfOptionalString(img.Digest),
+		"image_media_type":  tfOptionalString(img.MediaType),
+		"config_digest":     tfOptionalString(img.Config.Digest),
+		"config_media_type": tfOptionalString(img.Config.MediaType),
+		"layers":            tftypes.NewValue(tftypes.List{ElementType: layerType}, layers),
+		"os":                tfOptionalString(img.OS),
+		"architecture":      tfOptionalString(img.Architecture),
+		"variant":           tfOptionalString(img.Variant),
+		"created":           tfOptionalString(img.Created),
+		"labels":            tfStringMap(img.Labels),
+	})
 }
 
 // manifestEntries converts the entries of an index; an empty list for an
-// image.
-func manifestEntries(ctx context.Context, entries []registry.Descriptor) (types.List, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	values := make([]attr.Value, 0, len(entries))
-	for _, e := range entries {
+// image. Each entry's platform is an object whose attributes are null where
+// the index states none.
+func manifestEntries(entries []registry.Descriptor) tftypes.Value {
+	values := make([]tftypes.Value, len(entries))
+	for i, e := range entries {
 		p := e.Platform
 		if p == nil {
 			p = &platform.Platform{}
 		}
-		pv, d := types.ObjectValue(platformAttrTypes, map[string]attr.Value{
-			"os":           optionalString(p.OS),
-			"architecture": optionalString(p.Architecture),
-			"variant":      optionalString(p.Variant),
-			"os_version":   optionalString(p.OSVersion),
+		values[i] = tftypes.NewValue(manifestEntryType, map[string]tftypes.Value{
+			"digest":     tfString(e.Digest),
+			"media_type": tfOptionalString(e.MediaType),
+			"size":       tfNumber(e.Size),
+			"platform": tftypes.NewValue(platformType, map[string]tftypes.Value{
+				"os":           tfOptionalString(p.OS),
+				"architecture": tfOptionalString(p.Architecture),
+				"variant":      tfOptionalString(p.Variant),
+				"os_version":   tfOptionalString(p.OSVersion),
+			}),
+			"annotations": tfStringMap(e.Annotations),
 		})
-		diags.Append(d...)
-		annotations, d := stringMap(ctx, e.Annotations)
-		diags.Append(d...)
-		obj, d := types.ObjectValue(manifestEntryAttrTypes, map[string]attr.Value{
-			"digest":      types.StringValue(e.Digest),
-			"media_type":  optionalString(e.MediaType),
-			"size":        types.Int64Value(e.Size),
-			"platform":    pv,
-			"annotations": annotations,
-		})
-		diags.Append(d...)
-		values = append(values, obj)
 	}
-	list, d := types.ListValue(types.ObjectType{AttrTypes: manifestEntryAttrTypes}, values)
-	diags.Append(d...)
-	return list, diags
+	return tftypes.NewValue(tftypes.List{ElementType: manifestEntryType}, values)
 }
 
 func optionalString(s string) types.String {

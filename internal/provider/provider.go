@@ -38,6 +38,7 @@ func (p *imageinfoProvider) DataSources(context.Context) []func() datasource.Dat
 	return []func() datasource.DataSource{
 		newManifestDataSource,
 		newTagsDataSource,
+		newDigestsDataSource,
 		newReferrersDataSource,
 		newSignatureDataSource,
 	}

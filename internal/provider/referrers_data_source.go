@@ -129,12 +129,12 @@ func (d *referrersDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if !d.data.ready(&resp.Diagnostics) {
 		return
 	}
-	ctx = withLogMasking(ctx, d.data.secrets...)
-	ctx, cancel := context.WithTimeout(ctx, d.data.timeout)
+	ctx, cancel, limits := d.data.begin(ctx)
 	defer cancel()
 	tflog.Debug(ctx, "listing referrers", map[string]any{"reference": ref.String(), "artifact_type": m.ArtifactType.ValueString()})
 
 	got, err := d.data.client.Referrers(ctx, ref, m.ArtifactType.ValueString())
+	resp.Diagnostics.Append(rateLimitWarnings(limits)...)
 	if err != nil {
 		resp.Diagnostics.Append(registryDiagnostic(err))
 		return

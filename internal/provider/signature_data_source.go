@@ -280,12 +280,12 @@ func (d *signatureDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if resp.Diagnostics.HasError() || !d.data.ready(&resp.Diagnostics) {
 		return
 	}
-	ctx = withLogMasking(ctx, d.data.secrets...)
-	ctx, cancel := context.WithTimeout(ctx, d.data.timeout)
+	ctx, cancel, limits := d.data.begin(ctx)
 	defer cancel()
 	tflog.Debug(ctx, "verifying signatures", map[string]any{"reference": ref.String(), "keyless": policy.Keyless()})
 
 	res, err := signature.Verify(ctx, d.data.client, ref, policy)
+	resp.Diagnostics.Append(rateLimitWarnings(limits)...)
 	if err != nil {
 		resp.Diagnostics.Append(registryDiagnostic(err))
 		return

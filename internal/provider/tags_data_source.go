@@ -138,12 +138,12 @@ func (d *tagsDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if !d.data.ready(&resp.Diagnostics) {
 		return
 	}
-	ctx = withLogMasking(ctx, d.data.secrets...)
-	ctx, cancel := context.WithTimeout(ctx, d.data.timeout)
+	ctx, cancel, limits := d.data.begin(ctx)
 	defer cancel()
 	tflog.Debug(ctx, "listing tags", map[string]any{"repository": ref.Name()})
 
 	all, err := d.data.client.Tags(ctx, ref)
+	resp.Diagnostics.Append(rateLimitWarnings(limits)...)
 	if err != nil {
 		resp.Diagnostics.Append(tagsDiagnostic(err))
 		return

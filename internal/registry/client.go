@@ -78,6 +78,8 @@ type Client struct {
 	now func() time.Time
 	// noReferrers remembers the registries without a referrers API.
 	noReferrers noReferrersAPI
+	// limits remembers the pull limits already warned about.
+	limits rateLimits
 }
 
 type repoKey struct{ registry, repository string }

@@ -258,6 +258,9 @@ type platformSearch struct {
 	ref  imageref.Reference
 	s    *session
 	want platform.Platform
+	// entryOnly returns the matching image entry as the index describes
+	// it, without fetching it (Digest).
+	entryOnly bool
 
 	offered    []string // platforms seen, in order, without repeats
 	unlabelled int      // image entries without a platform
@@ -301,6 +304,9 @@ func (s *platformSearch) in(ctx context.Context, doc *document, depth int) (*Man
 		}
 		if !platform.Matches(s.want, *p) {
 			continue
+		}
+		if s.entryOnly {
+			return &Manifest{Digest: d.Digest, MediaType: d.MediaType, Size: d.Size}, nil, nil
 		}
 		m, err := s.c.fetchEntry(ctx, s.ref, s.s, d)
 		if err != nil {

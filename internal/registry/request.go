@@ -155,6 +155,7 @@ func (c *Client) do(ctx context.Context, s *session, method, url, accept string)
 		if err != nil {
 			return nil, err
 		}
+		c.observeRateLimit(ctx, s.ref.Registry, method, resp.Header)
 		refused := resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden
 		// A refused token makes the transport stale: s.transport renews it.
 		renew := resp.StatusCode == http.StatusUnauthorized && rt.watch != nil && rt.watch.tokenRefused()

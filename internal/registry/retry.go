@@ -107,7 +107,9 @@ func retryable(ctx context.Context, resp *http.Response, err error) bool {
 		// A destination the guard refused stays refused.
 		var refused *RefusedError
 		var plain *PlainHTTPError
-		if errors.As(err, &refused) || errors.As(err, &plain) {
+		if errors.As(err, &refused) || errors.As(err, &plain) || isTLSError(err) {
+			// Nor does a TLS failure pass: least of all HTTPS tried first
+			// on a plain-HTTP registry (insecure, loopback).
 			return false
 		}
 		return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -38,10 +39,24 @@ func Address(host string) string { return host + "/" + Namespace + "/" + Type }
 // each CLI gives "imageinfo/imageinfo". Other providers install as usual.
 // Neither CLI then needs, or accepts, `init` for this provider.
 func DevOverrides(providerDir string) string {
+	return DevOverridesOf(map[string]string{Namespace + "/" + Type: providerDir})
+}
+
+// DevOverridesOf is DevOverrides for several providers: dirs maps a source
+// address without its host ("kreuzwerker/docker") to the directory of its
+// binary, and each is overridden under both registry hosts.
+func DevOverridesOf(dirs map[string]string) string {
+	sources := make([]string, 0, len(dirs))
+	for source := range dirs {
+		sources = append(sources, source)
+	}
+	sort.Strings(sources)
 	var b strings.Builder
 	b.WriteString("provider_installation {\n  dev_overrides {\n")
-	for _, host := range Hosts {
-		fmt.Fprintf(&b, "    %q = %q\n", Address(host), providerDir)
+	for _, source := range sources {
+		for _, host := range Hosts {
+			fmt.Fprintf(&b, "    %q = %q\n", host+"/"+source, dirs[source])
+		}
 	}
 	b.WriteString("  }\n  direct {}\n}\n")
 	return b.String()

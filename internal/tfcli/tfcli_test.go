@@ -86,3 +86,18 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
+
+// TestDevOverridesOfSeveralProviders: each provider is overridden under both
+// hosts, in a stable order.
+func TestDevOverridesOfSeveralProviders(t *testing.T) {
+	got := DevOverridesOf(map[string]string{"kreuzwerker/docker": "/p", "imageinfo/imageinfo": "/i"})
+	want := "provider_installation {\n  dev_overrides {\n" +
+		`    "registry.terraform.io/imageinfo/imageinfo" = "/i"` + "\n" +
+		`    "registry.opentofu.org/imageinfo/imageinfo" = "/i"` + "\n" +
+		`    "registry.terraform.io/kreuzwerker/docker" = "/p"` + "\n" +
+		`    "registry.opentofu.org/kreuzwerker/docker" = "/p"` + "\n" +
+		"  }\n  direct {}\n}\n"
+	if got != want {
+		t.Errorf("DevOverridesOf:\n%s\nwant:\n%s", got, want)
+	}
+}
