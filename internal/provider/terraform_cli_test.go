@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/tfcli"
 )
 
 // terraformPlan runs `terraform plan` on config with this provider served
@@ -31,7 +33,13 @@ func terraformPlan(t *testing.T, config string) (string, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	reattach := make(chan *plugin.ReattachConfig)
 	closed := make(chan struct{})
-	const address = "registry.terraform.io/imageinfo/imageinfo"
+	// The address the CLI gives "imageinfo/imageinfo": TestMain sets the
+	// host to the CLI's own registry (registry.opentofu.org for OpenTofu).
+	host := os.Getenv("TF_ACC_PROVIDER_HOST")
+	if host == "" {
+		host = tfcli.TerraformRegistry
+	}
+	address := tfcli.Address(host)
 	go func() {
 		err := tf6server.Serve(address, providerserver.NewProtocol6(New("test")()),
 			tf6server.WithDebug(ctx, reattach, closed), tf6server.WithGoPluginLogger(hclog.NewNullLogger()))
