@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -183,32 +182,15 @@ type PullQuota struct {
 	Window time.Duration
 }
 
-// pullQuotaOf reads RateLimit-Limit and RateLimit-Remaining; nil unless both
-// are there and hold a count.
+// pullQuotaOf reads RateLimit-Limit and RateLimit-Remaining with the
+// parser the pull-limit watch uses; nil unless both are there and hold a
+// count.
 func pullQuotaOf(h http.Header) *PullQuota {
-	limit, window, ok := quotaField(h.Get("RateLimit-Limit"))
-	remaining, _, ok2 := quotaField(h.Get("RateLimit-Remaining"))
-	if !ok || !ok2 {
+	r, ok := parseRateLimit(h)
+	if !ok {
 		return nil
 	}
-	return &PullQuota{Limit: limit, Remaining: remaining, Window: window}
-}
-
-// quotaField reads "N" or "N;w=SECONDS".
-func quotaField(v string) (n int, window time.Duration, ok bool) {
-	count, params, _ := strings.Cut(v, ";")
-	n, err := strconv.Atoi(strings.TrimSpace(count))
-	if err != nil || n < 0 {
-		return 0, 0, false
-	}
-	for p := range strings.SplitSeq(params, ";") {
-		if k, val, found := strings.Cut(strings.TrimSpace(p), "="); found && strings.EqualFold(k, "w") {
-			if secs, err := strconv.Atoi(val); err == nil && secs > 0 {
-				window = time.Duration(secs) * time.Second
-			}
-		}
-	}
-	return n, window, true
+	return &PullQuota{Limit: r.Limit, Remaining: r.Remaining, Window: r.Window}
 }
 
 // checkAnswer is transport.CheckError for an answer that must be 200 OK,
