@@ -191,8 +191,7 @@ func (c *Client) headDescriptor(ctx context.Context, ref imageref.Reference, s *
 		return nil, err
 	}
 	dgst := resp.Header.Get("Docker-Content-Digest")
-	mediaType, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
-	mediaType = strings.TrimSpace(mediaType)
+	mediaType := mediaTypeOf(resp.Header.Get("Content-Type"))
 	size, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
 	switch {
 	case digest.Validate(dgst) != nil,

@@ -133,10 +133,9 @@ func (c *Client) headConfirms(ctx context.Context, ref imageref.Reference, s *se
 		return false, nil
 	}
 	defer resp.Body.Close()
-	contentType, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
 	return resp.StatusCode == http.StatusOK &&
 		resp.Header.Get("Docker-Content-Digest") == m.Digest &&
-		strings.TrimSpace(contentType) == m.MediaType &&
+		mediaTypeOf(resp.Header.Get("Content-Type")) == m.MediaType &&
 		(resp.ContentLength < 0 || resp.ContentLength == m.Size), nil
 }
 
@@ -212,8 +211,7 @@ func parseManifest(raw []byte, dgst, contentType string) (*Manifest, error) {
 	if err := json.Unmarshal(raw, &f); err != nil {
 		return nil, malformedf("manifest is not valid JSON: %w", err)
 	}
-	contentType, _, _ = strings.Cut(contentType, ";")
-	contentType = strings.TrimSpace(contentType)
+	contentType = mediaTypeOf(contentType)
 	if f.SchemaVersion == 1 || contentType == string(types.DockerManifestSchema1) || contentType == string(types.DockerManifestSchema1Signed) {
 		return nil, &UnsupportedError{MediaType: contentType, Schema1: true}
 	}
@@ -250,6 +248,13 @@ func parseManifest(raw []byte, dgst, contentType string) (*Manifest, error) {
 		Raw:         raw,
 		Annotations: f.Annotations,
 	}, nil
+}
+
+// mediaTypeOf is the media type of a Content-Type value, without its
+// parameters ("; charset=utf-8").
+func mediaTypeOf(contentType string) string {
+	mt, _, _ := strings.Cut(contentType, ";")
+	return strings.TrimSpace(mt)
 }
 
 func isManifestType(mt string) bool {
