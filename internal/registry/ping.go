@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net/http"
@@ -18,16 +19,23 @@ import (
 // memory after the first answer per scheme and host: the challenge describes
 // the registry, not the repository, so one ping per registry serves every
 // repository of a run. Only the answers that carry the challenge (200 and
-// 401) are kept; failures are not, so the next caller pings again.
+// 401) are kept, and one failure: a server that answers the TLS handshake in
+// plain text does not speak HTTPS on that port. (go-containerregistry pings
+// a registry that may speak plain HTTP over both schemes at once, for every
+// repository: without this, each repository of a local plain-HTTP registry
+// cost a TLS handshake.) Other failures are not kept, so the next caller
+// pings again.
 type pingCache struct {
 	inner   http.RoundTripper
 	answers memo.Map[string, *pingAnswer]
 }
 
-// pingAnswer is what is kept of a ping's response.
+// pingAnswer is what is kept of a ping's response, or the handshake failure
+// of a scheme the server does not speak.
 type pingAnswer struct {
 	status int
 	header http.Header
+	err    error
 }
 
 // pingHeaders are the headers of a ping answer that clients read.
@@ -59,6 +67,9 @@ func (p *pingCache) RoundTrip(req *http.Request) (*http.Response, error) {
 	a, err := p.answers.Get(pingKey(req), func() (*pingAnswer, error) {
 		computed = true
 		own, ownErr = p.inner.RoundTrip(req)
+		if _, ok := errors.AsType[tls.RecordHeaderError](ownErr); ok {
+			return &pingAnswer{err: ownErr}, nil
+		}
 		if ownErr != nil || (own.StatusCode != http.StatusOK && own.StatusCode != http.StatusUnauthorized) {
 			return nil, errNotKept
 		}
@@ -74,7 +85,7 @@ func (p *pingCache) RoundTrip(req *http.Request) (*http.Response, error) {
 	})
 	switch {
 	case err == nil:
-		return a.response(req), nil
+		return a.response(req)
 	case computed:
 		return own, ownErr
 	}
@@ -97,13 +108,16 @@ type keptOnly struct{ p *pingCache }
 func (k keptOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 	if isPing(req) {
 		if a, ok := k.p.answers.Lookup(pingKey(req)); ok {
-			return a.response(req), nil
+			return a.response(req)
 		}
 	}
 	return nil, errNotKept
 }
 
-func (a *pingAnswer) response(req *http.Request) *http.Response {
+func (a *pingAnswer) response(req *http.Request) (*http.Response, error) {
+	if a.err != nil {
+		return nil, a.err
+	}
 	return &http.Response{
 		Status:     http.StatusText(a.status),
 		StatusCode: a.status,
@@ -111,5 +125,5 @@ func (a *pingAnswer) response(req *http.Request) *http.Response {
 		Header:  a.header.Clone(),
 		Body:    http.NoBody,
 		Request: req,
-	}
+	}, nil
 }

@@ -211,5 +211,5 @@ func realmOf(h http.Header) string {
 type answerWith struct{ header http.Header }
 
 func (a answerWith) RoundTrip(req *http.Request) (*http.Response, error) {
-	return (&pingAnswer{status: http.StatusUnauthorized, header: a.header}).response(req), nil
+	return (&pingAnswer{status: http.StatusUnauthorized, header: a.header}).response(req)
 }
