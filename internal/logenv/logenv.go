@@ -5,6 +5,7 @@ package logenv
 import (
 	"os"
 	"strings"
+	"sync/atomic"
 )
 
 // Terraform shows a provider's log lines only when TF_LOG or TF_LOG_PROVIDER
@@ -41,9 +42,19 @@ func quietLogEnv(getenv func(string) string, debug bool) map[string]string {
 	return quiet
 }
 
+// off records that Quiet turned the loggers off.
+var off atomic.Bool
+
 // Quiet applies quietLogEnv to this process.
 func Quiet(debug bool) {
-	for k, v := range quietLogEnv(os.Getenv, debug) {
+	env := quietLogEnv(os.Getenv, debug)
+	for k, v := range env {
 		_ = os.Setenv(k, v)
 	}
+	off.Store(len(env) > 0)
 }
+
+// Off reports whether Quiet turned the provider's loggers off in this
+// process: then no log line is written, and work done only for log lines
+// (masking their secrets) can be skipped.
+func Off() bool { return off.Load() }

@@ -2,6 +2,7 @@ package logenv
 
 import (
 	"maps"
+	"os"
 	"testing"
 )
 
@@ -32,5 +33,30 @@ func TestQuietLogEnv(t *testing.T) {
 				t.Errorf("quietLogEnv = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestOff: Off says whether Quiet turned the loggers off in this process.
+func TestOff(t *testing.T) {
+	vars := []string{"TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER_IMAGEINFO"}
+	reset := func() {
+		for _, v := range vars {
+			t.Setenv(v, "")
+		}
+	}
+	reset()
+	Quiet(true)
+	if Off() {
+		t.Error("a debug session's loggers are off")
+	}
+	Quiet(false)
+	if !Off() || os.Getenv("TF_LOG_SDK") != "off" {
+		t.Errorf("with nothing set: Off() = %v, TF_LOG_SDK=%q", Off(), os.Getenv("TF_LOG_SDK"))
+	}
+	reset()
+	t.Setenv("TF_LOG", "debug")
+	Quiet(false)
+	if Off() {
+		t.Error("with TF_LOG=debug the loggers are off")
 	}
 }

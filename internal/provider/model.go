@@ -137,9 +137,12 @@ func unexpectedConfiguration(diags *diag.Diagnostics, err error) {
 
 // begin prepares the context of a read that talks to registries: secrets
 // masked in its logs, the provider's timeout, and a watch of the pull limits
-// its requests report.
+// its requests report. Masking costs a few regular expressions over every
+// line logged, written or not; with the loggers off it is left out.
 func (p *providerData) begin(ctx context.Context) (context.Context, context.CancelFunc, *registry.RateLimitWatch) {
-	ctx = withLogMasking(ctx, p.secrets...)
+	if !p.logsOff {
+		ctx = withLogMasking(ctx, p.secrets...)
+	}
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	ctx, limits := registry.WatchRateLimits(ctx)
 	return ctx, cancel, limits
