@@ -3,13 +3,12 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 	"os"
 	"runtime/debug"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/logenv"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/provider"
@@ -27,12 +26,14 @@ func main() {
 	logenv.Quiet(debug)
 	tuneGC()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address:         "registry.terraform.io/imageinfo/imageinfo",
-		Debug:           debug,
-		ProtocolVersion: 6,
-	})
-	if err != nil {
+	// As providerserver.Serve would serve provider.New(version), with the
+	// provider's own server in front of the framework's (see
+	// internal/provider/server.go).
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	if err := tf6server.Serve("registry.terraform.io/imageinfo/imageinfo", provider.ProtocolV6(version), opts...); err != nil {
 		log.Fatal(err.Error())
 	}
 }

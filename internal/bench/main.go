@@ -519,7 +519,9 @@ func (w *workspace) profile(file string) error {
 		return err
 	}
 	server := exec.Command(bin, "-cpuprofile", abs, "-env-file", envFile) //nolint:gosec // Built above.
-	server.Env = append(os.Environ(), "TF_LOG_SDK=off", "TF_LOG_PROVIDER_IMAGEINFO=off")
+	// The garbage collector as the provider's main tunes it; debugprovider
+	// turns the loggers off as the provider does under a plan.
+	server.Env = append(os.Environ(), "GOGC=400", "GOMEMLIMIT=64MiB")
 	if err := server.Start(); err != nil {
 		return err
 	}

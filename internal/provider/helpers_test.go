@@ -27,7 +27,6 @@ import (
 	ggcrtypes "github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/function"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -52,7 +51,7 @@ import (
 // binary that terraform-plugin-testing runs (TF_ACC_TERRAFORM_PATH; never
 // downloaded), through TF_REATTACH_PROVIDERS: no dev_overrides are involved.
 var testAccProviders = map[string]func() (tfprotov6.ProviderServer, error){
-	"imageinfo": providerserver.NewProtocol6WithError(New("test")()),
+	"imageinfo": func() (tfprotov6.ProviderServer, error) { return ProtocolV6("test")(), nil },
 }
 
 // providerConfig renders a provider block with the given settings and blocks.

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -306,31 +307,41 @@ func (d *manifestDataSource) Configure(_ context.Context, req datasource.Configu
 }
 
 func (d *manifestDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	args, err := configStrings(req.Config.Raw, "reference", "platform")
+	if state := d.read(ctx, req.Config.Raw, &resp.Diagnostics); state != nil {
+		resp.State.Raw = *state
+	}
+}
+
+// read is Read on terraform-plugin-go values: the state, or nil when the
+// diagnostics hold an error. The provider's server calls it directly (see
+// server.go), and the framework through Read.
+func (d *manifestDataSource) read(ctx context.Context, config tftypes.Value, diags *diag.Diagnostics) *tftypes.Value {
+	args, err := configStrings(config, "reference", "platform")
 	if err != nil {
-		unexpectedConfiguration(&resp.Diagnostics, err)
-		return
+		unexpectedConfiguration(diags, err)
+		return nil
 	}
 	ref, err := imageref.Parse(args["reference"])
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("reference"), "Invalid Image Reference", err.Error()+".")
-		return
+		diags.AddAttributeError(path.Root("reference"), "Invalid Image Reference", err.Error()+".")
+		return nil
 	}
-	want := platformArgument(args, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() || !d.data.ready(&resp.Diagnostics) {
-		return
+	want := platformArgument(args, diags)
+	if diags.HasError() || !d.data.ready(diags) {
+		return nil
 	}
 	ctx, cancel, limits := d.data.begin(ctx)
 	defer cancel()
 	tflog.Debug(ctx, "resolving image reference", map[string]any{"reference": ref.String(), "platform": args["platform"]})
 
 	resolved, err := d.data.client.Resolve(ctx, ref, want)
-	resp.Diagnostics.Append(rateLimitWarnings(limits)...)
+	diags.Append(rateLimitWarnings(limits)...)
 	if err != nil {
-		resp.Diagnostics.Append(manifestDiagnostic(err))
-		return
+		diags.Append(manifestDiagnostic(err))
+		return nil
 	}
-	resp.State.Raw = manifestState(req.Config.Raw, ref, resolved)
+	state := manifestState(config, ref, resolved)
+	return &state
 }
 
 // manifestState is the data source's state: its arguments as configured and

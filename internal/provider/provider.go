@@ -4,6 +4,7 @@ package provider
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
@@ -16,19 +17,18 @@ var (
 	_ provider.ProviderWithValidateConfig = (*imageinfoProvider)(nil)
 )
 
-// New returns a constructor for the provider, as providerserver wants it.
-func New(version string) func() provider.Provider {
-	return func() provider.Provider {
-		return &imageinfoProvider{version: version}
-	}
-}
+// providerTypeName prefixes the provider's data sources and functions.
+const providerTypeName = "imageinfo"
 
 type imageinfoProvider struct {
 	version string
+	// configured is what Configure handed to the data sources, for the
+	// reads the provider's server answers without the framework.
+	configured atomic.Pointer[providerData]
 }
 
 func (p *imageinfoProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
-	resp.TypeName = "imageinfo"
+	resp.TypeName = providerTypeName
 	resp.Version = p.version
 }
 

@@ -59,6 +59,7 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 		data.client = registry.New(s.options)
 	}
 	resp.DataSourceData = data
+	p.configured.Store(data)
 }
 
 // configuredData takes the provider's data in a data source's Configure.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/tfcli"
@@ -41,7 +40,7 @@ func terraformPlan(t *testing.T, config string) (string, error) {
 	}
 	address := tfcli.Address(host)
 	go func() {
-		err := tf6server.Serve(address, providerserver.NewProtocol6(New("test")()),
+		err := tf6server.Serve(address, ProtocolV6("test"),
 			tf6server.WithDebug(ctx, reattach, closed), tf6server.WithGoPluginLogger(hclog.NewNullLogger()))
 		if err != nil {
 			t.Errorf("serving the provider: %v", err)

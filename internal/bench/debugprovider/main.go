@@ -14,9 +14,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/logenv"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/provider"
 )
 
@@ -24,6 +24,9 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the provider here when it stops")
 	envFile := flag.String("env-file", "", "write TF_REATTACH_PROVIDERS='…' here once the provider listens")
 	flag.Parse()
+	// As under a plan with no TF_LOG set: the loggers off (not as in a
+	// -debug session, whose output a developer reads).
+	logenv.Quiet(false)
 	if err := serve(*cpuProfile, *envFile); err != nil {
 		fmt.Fprintln(os.Stderr, "debugprovider:", err)
 		os.Exit(1)
@@ -46,7 +49,7 @@ func serve(cpuProfile, envFile string) error {
 	if envFile != "" {
 		opts = append(opts, tf6server.WithManagedDebugEnvFilePath(envFile))
 	}
-	err := tf6server.Serve("registry.terraform.io/imageinfo/imageinfo", providerserver.NewProtocol6(provider.New("bench")()), opts...)
+	err := tf6server.Serve("registry.terraform.io/imageinfo/imageinfo", provider.ProtocolV6("bench"), opts...)
 	var ru syscall.Rusage
 	if rerr := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); rerr == nil {
 		fmt.Printf("provider CPU: user %.3fs system %.3fs\n", tv(ru.Utime), tv(ru.Stime))
