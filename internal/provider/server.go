@@ -160,30 +160,38 @@ func validatorFree(a schema.Attribute) bool {
 	return true
 }
 
-func (s *server) direct(typeName string) *directDataSource {
-	if s.manifest != nil && typeName == s.manifest.typeName {
-		return s.manifest
+// decode finds the data source this server answers for typeName and decodes
+// its configuration; ok is false when the framework is to answer.
+func (s *server) decode(typeName string, config *tfprotov6.DynamicValue) (d *directDataSource, v tftypes.Value, ok bool) {
+	if s.manifest == nil || typeName != s.manifest.typeName || config == nil {
+		return nil, v, false
 	}
-	return nil
+	v, err := config.Unmarshal(s.manifest.tfType)
+	return s.manifest, v, err == nil
 }
 
 // ValidateDataResourceConfig validates the configuration as the framework's
-// SchemaValidate does for top-level attributes: required and read-only
-// attributes, then the schema's validators on the configured values.
+// SchemaValidate does for top-level attributes.
 func (s *server) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
-	d := s.direct(req.TypeName)
-	if d == nil || req.Config == nil {
+	d, config, ok := s.decode(req.TypeName, req.Config)
+	if !ok {
 		return s.ProviderServer.ValidateDataResourceConfig(ctx, req)
 	}
-	config, err := req.Config.Unmarshal(d.tfType)
-	if err != nil {
+	diags, ok := d.validate(ctx, config)
+	if !ok {
 		return s.ProviderServer.ValidateDataResourceConfig(ctx, req)
 	}
+	return &tfprotov6.ValidateDataResourceConfigResponse{Diagnostics: protoDiagnostics(ctx, diags)}, nil
+}
+
+// validate checks required and read-only attributes, then runs the schema's
+// validators on the configured values; ok is false for a configuration it
+// cannot read.
+func (d *directDataSource) validate(ctx context.Context, config tftypes.Value) (diags diag.Diagnostics, ok bool) {
 	var attrs map[string]tftypes.Value
 	if err := config.As(&attrs); err != nil {
-		return s.ProviderServer.ValidateDataResourceConfig(ctx, req)
+		return nil, false
 	}
-	var diags diag.Diagnostics
 	// Terraform checks these two itself; the framework checks them again,
 	// with these words.
 	for _, name := range d.readOnly {
@@ -203,32 +211,28 @@ func (s *server) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.
 	for name, validators := range d.validators {
 		value, err := stringValue(attrs[name])
 		if err != nil {
-			return s.ProviderServer.ValidateDataResourceConfig(ctx, req)
+			return nil, false
 		}
-		vreq := validator.StringRequest{
+		req := validator.StringRequest{
 			Path:           path.Root(name),
 			PathExpression: path.MatchRoot(name),
 			Config:         tfsdk.Config{Raw: config, Schema: d.schema},
 			ConfigValue:    value,
 		}
 		for _, v := range validators {
-			var vresp validator.StringResponse
-			v.ValidateString(ctx, vreq, &vresp)
-			diags.Append(vresp.Diagnostics...)
+			var resp validator.StringResponse
+			v.ValidateString(ctx, req, &resp)
+			diags.Append(resp.Diagnostics...)
 		}
 	}
-	return &tfprotov6.ValidateDataResourceConfigResponse{Diagnostics: protoDiagnostics(ctx, diags)}, nil
+	return diags, true
 }
 
 // ReadDataSource reads the data source with the provider's configured data.
 // As with the framework, the state of a failed read is the configuration.
 func (s *server) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	d := s.direct(req.TypeName)
-	if d == nil || req.Config == nil {
-		return s.ProviderServer.ReadDataSource(ctx, req)
-	}
-	config, err := req.Config.Unmarshal(d.tfType)
-	if err != nil {
+	d, config, ok := s.decode(req.TypeName, req.Config)
+	if !ok {
 		return s.ProviderServer.ReadDataSource(ctx, req)
 	}
 	var diags diag.Diagnostics

@@ -60,22 +60,14 @@ func TestServerAnswersAsTheFramework(t *testing.T) {
 		config := manifestConfigValue(t, c)
 		t.Run("validate/"+name, func(t *testing.T) {
 			req := &tfprotov6.ValidateDataResourceConfigRequest{TypeName: "imageinfo_manifest", Config: &config}
-			direct, err := srv.ValidateDataResourceConfig(ctx, req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			framework, err := srv.ProviderServer.ValidateDataResourceConfig(ctx, req)
-			if err != nil {
-				t.Fatal(err)
-			}
+			direct, framework := askBoth(t, req, srv.ValidateDataResourceConfig, srv.ProviderServer.ValidateDataResourceConfig)
 			sameDiagnostics(t, direct.Diagnostics, framework.Diagnostics)
 		})
 	}
 	t.Run("read before configure", func(t *testing.T) {
 		config := manifestConfigValue(t, configs["image"])
 		req := &tfprotov6.ReadDataSourceRequest{TypeName: "imageinfo_manifest", Config: &config}
-		direct, _ := srv.ReadDataSource(ctx, req)
-		framework, _ := srv.ProviderServer.ReadDataSource(ctx, req)
+		direct, framework := askBoth(t, req, srv.ReadDataSource, srv.ProviderServer.ReadDataSource)
 		sameDiagnostics(t, direct.Diagnostics, framework.Diagnostics)
 		if len(direct.Diagnostics) == 0 || direct.Diagnostics[0].Summary != "Provider Not Configured" {
 			t.Errorf("read before configure: %v", direct.Diagnostics)
@@ -90,14 +82,7 @@ func TestServerAnswersAsTheFramework(t *testing.T) {
 		config := manifestConfigValue(t, c)
 		t.Run("read/"+name, func(t *testing.T) {
 			req := &tfprotov6.ReadDataSourceRequest{TypeName: "imageinfo_manifest", Config: &config}
-			direct, err := srv.ReadDataSource(ctx, req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			framework, err := srv.ProviderServer.ReadDataSource(ctx, req)
-			if err != nil {
-				t.Fatal(err)
-			}
+			direct, framework := askBoth(t, req, srv.ReadDataSource, srv.ProviderServer.ReadDataSource)
 			sameDiagnostics(t, direct.Diagnostics, framework.Diagnostics)
 			got, err := direct.State.Unmarshal(manifestType)
 			if err != nil {
@@ -211,6 +196,20 @@ func configureForTest(t *testing.T, srv tfprotov6.ProviderServer, set map[string
 			t.Fatalf("configuring the provider: %s: %s", d.Summary, d.Detail)
 		}
 	}
+}
+
+// askBoth sends req to the provider's server and to the framework's.
+func askBoth[Req, Resp any](t *testing.T, req Req, direct, framework func(context.Context, Req) (Resp, error)) (Resp, Resp) {
+	t.Helper()
+	d, err := direct(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := framework(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, f
 }
 
 // sameDiagnostics compares diagnostics in any order.
