@@ -26,7 +26,7 @@ func main() {
 	logenv.Quiet(debug)
 	tuneGC()
 
-	// As providerserver.Serve would serve provider.New(version), with the
+	// As providerserver.Serve serves a framework provider, with the
 	// provider's own server in front of the framework's (see
 	// internal/provider/server.go).
 	var opts []tf6server.ServeOpt

@@ -16,6 +16,12 @@ import (
 )
 
 // schemeCounter counts the requests that reach the network, by scheme.
+func newSchemeCounter(t *testing.T) *schemeCounter {
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &schemeCounter{inner: tr, n: map[string]int{}}
+}
+
 type schemeCounter struct {
 	inner http.RoundTripper
 	mu    sync.Mutex
@@ -36,7 +42,7 @@ func (c *schemeCounter) RoundTrip(req *http.Request) (*http.Response, error) {
 // per run, not once per repository.
 func TestPingCacheKeepsPlainTextAnswers(t *testing.T) {
 	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.AuthToken, Users: map[string]string{user: password}})
-	counter := &schemeCounter{inner: &http.Transport{}, n: map[string]int{}}
+	counter := newSchemeCounter(t)
 	pings := newPingCache(counter)
 	r, err := name.NewRegistry(reg.Host)
 	if err != nil {
@@ -68,7 +74,7 @@ func TestPingCacheKeepsPlainTextAnswers(t *testing.T) {
 // TestPingCacheForgetsOtherFailures: a failure that says nothing about the
 // scheme (here, nothing listening) is not kept: the next ping goes out.
 func TestPingCacheForgetsOtherFailures(t *testing.T) {
-	counter := &schemeCounter{inner: &http.Transport{}, n: map[string]int{}}
+	counter := newSchemeCounter(t)
 	pings := newPingCache(counter)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
