@@ -122,7 +122,7 @@ func newDirectDataSource(ds datasource.DataSource, read func(context.Context, *p
 // declaring one.
 func validatorFree(a schema.Attribute) bool {
 	var n int
-	var nested schema.NestedAttributeObject
+	var children map[string]schema.Attribute
 	switch a := a.(type) {
 	case schema.StringAttribute:
 		n = len(a.Validators)
@@ -135,24 +135,16 @@ func validatorFree(a schema.Attribute) bool {
 	case schema.ListAttribute:
 		n = len(a.Validators)
 	case schema.ListNestedAttribute:
-		n, nested = len(a.Validators), a.NestedObject
+		n, children = len(a.Validators)+len(a.NestedObject.Validators), a.NestedObject.Attributes
 	case schema.SingleNestedAttribute:
-		if len(a.Validators) > 0 {
-			return false
-		}
-		for _, child := range a.Attributes {
-			if !validatorFree(child) {
-				return false
-			}
-		}
-		return true
+		n, children = len(a.Validators), a.Attributes
 	default:
 		return false
 	}
-	if n > 0 || len(nested.Validators) > 0 {
+	if n > 0 {
 		return false
 	}
-	for _, child := range nested.Attributes {
+	for _, child := range children {
 		if !validatorFree(child) {
 			return false
 		}
