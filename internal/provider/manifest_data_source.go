@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -321,9 +320,8 @@ func (d *manifestDataSource) read(ctx context.Context, config tftypes.Value, dia
 		unexpectedConfiguration(diags, err)
 		return nil
 	}
-	ref, err := imageref.Parse(args["reference"])
-	if err != nil {
-		diags.AddAttributeError(path.Root("reference"), "Invalid Image Reference", err.Error()+".")
+	ref, ok := referenceArgument(args["reference"], diags)
+	if !ok {
 		return nil
 	}
 	want := platformArgument(args, diags)

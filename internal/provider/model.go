@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/platform"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 )
@@ -111,6 +112,18 @@ func configStringMap(raw tftypes.Value, name string) (map[string]string, error) 
 		out[k] = *s
 	}
 	return out, nil
+}
+
+// referenceArgument parses the reference argument; an attribute error when it
+// does not parse (the validator reports it first whenever the value is known
+// at validate time).
+func referenceArgument(s string, diags *diag.Diagnostics) (imageref.Reference, bool) {
+	ref, err := imageref.Parse(s)
+	if err != nil {
+		diags.AddAttributeError(path.Root("reference"), "Invalid Image Reference", err.Error()+".")
+		return ref, false
+	}
+	return ref, true
 }
 
 // platformArgument parses the platform argument: nil when it is not set, and

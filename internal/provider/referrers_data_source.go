@@ -7,12 +7,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/validators"
 )
@@ -121,9 +119,8 @@ func (d *referrersDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ref, err := imageref.Parse(m.Reference.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("reference"), "Invalid Image Reference", err.Error()+".")
+	ref, ok := referenceArgument(m.Reference.ValueString(), &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	if !d.data.ready(&resp.Diagnostics) {

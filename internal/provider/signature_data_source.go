@@ -268,9 +268,8 @@ func (d *signatureDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ref, err := imageref.Parse(m.Reference.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("reference"), "Invalid Image Reference", err.Error()+".")
+	ref, ok := referenceArgument(m.Reference.ValueString(), &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	for _, problem := range signatureConfigProblems(m) {
