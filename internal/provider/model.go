@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
+	"github.com/imageinfo/terraform-provider-imageinfo/internal/logenv"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/platform"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 )
@@ -151,9 +152,10 @@ func unexpectedConfiguration(diags *diag.Diagnostics, err error) {
 // begin prepares the context of a read that talks to registries: secrets
 // masked in its logs, the provider's timeout, and a watch of the pull limits
 // its requests report. Masking costs a few regular expressions over every
-// line logged, written or not; with the loggers off it is left out.
+// line logged, written or not; with the loggers off (logenv.Off) it is left
+// out.
 func (p *providerData) begin(ctx context.Context) (context.Context, context.CancelFunc, *registry.RateLimitWatch) {
-	if !p.logsOff {
+	if !logenv.Off() {
 		ctx = withLogMasking(ctx, p.secrets...)
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)

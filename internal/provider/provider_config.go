@@ -20,7 +20,6 @@ import (
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/auth/ecr"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/cache"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/imageref"
-	"github.com/imageinfo/terraform-provider-imageinfo/internal/logenv"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/registry"
 	"github.com/imageinfo/terraform-provider-imageinfo/internal/validators"
 )
@@ -35,9 +34,6 @@ type providerData struct {
 	unknown []string
 	// secrets are masked in every log line of a read.
 	secrets []string
-	// logsOff: the provider's loggers write nothing in this process
-	// (logenv.Off), so reads skip masking their lines.
-	logsOff bool
 }
 
 func (p *imageinfoProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -51,7 +47,7 @@ func (p *imageinfoProvider) Configure(ctx context.Context, req provider.Configur
 	if diags.HasError() {
 		return
 	}
-	data := &providerData{timeout: s.timeout, unknown: s.unknown, secrets: s.secrets, logsOff: logenv.Off()}
+	data := &providerData{timeout: s.timeout, unknown: s.unknown, secrets: s.secrets}
 	// With settings not known yet, fail the reads that need the
 	// configuration, not the whole plan: a configuration with no data
 	// source to read is still valid.
